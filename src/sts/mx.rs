@@ -1,0 +1,253 @@
+//! MX host validation against policy `mx` patterns, RFC 8461 §4.1.
+//!
+//! A pattern is `["*."] Domain` (RFC 8461 §3.2). Matching follows RFC 6125
+//! with one restriction: `*` stands for exactly the whole left-most label, so
+//! `*.example.com` matches `mail.example.com` but neither `example.com` nor
+//! `foo.bar.example.com`. Comparison is case-insensitive (DNS names are); a
+//! trailing dot on the MX host (its absolute form in DNS) is ignored.
+
+use serde::{Deserialize, Serialize};
+
+use super::domain::{is_ldh_label, looks_like_ip, MAX_LABEL, MAX_NAME};
+
+/// A valid `mx` pattern (RFC 8461 §3.2 `sts-policy-mx-value`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pattern {
+    /// `*.` in front of the domain.
+    pub wildcard: bool,
+    /// The domain after `*.` (or the whole pattern), lower-cased.
+    pub base: String,
+}
+
+impl Pattern {
+    /// Does this pattern cover `host` (an MX host name, any case, optionally
+    /// with a trailing dot)? RFC 8461 §4.1.
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if self.wildcard {
+            match host.split_once('.') {
+                Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(&self.base),
+                None => false,
+            }
+        } else {
+            host.eq_ignore_ascii_case(&self.base)
+        }
+    }
+}
+
+impl core::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.wildcard {
+            write!(f, "*.{}", self.base)
+        } else {
+            f.write_str(&self.base)
+        }
+    }
+}
+
+/// Why a string is not an `mx` pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
+pub enum PatternError {
+    Empty,
+    /// Non-ASCII: the RFC requires the A-label; carries the A-label when UTS 46
+    /// can produce one.
+    ULabel(Option<String>),
+    /// `*` anywhere but as the whole left-most label followed by `.`.
+    Wildcard,
+    /// The draft-era `.example.com` suffix form.
+    LeadingDot,
+    TrailingDot,
+    EmptyLabel,
+    /// A character outside letters, digits, `-` and `.`; carries it.
+    Character(char),
+    /// A label that starts or ends with `-`.
+    Hyphen(String),
+    LabelTooLong(String),
+    NameTooLong(usize),
+}
+
+impl PatternError {
+    /// A sentence naming the problem, for findings and the CLI.
+    pub fn describe(&self, value: &str) -> String {
+        match self {
+            PatternError::Empty => "the mx value is empty".to_string(),
+            PatternError::ULabel(Some(a)) => format!("`{value}` is a Unicode (U-label) name; policies must use the A-label `{a}`"),
+            PatternError::ULabel(None) => format!("`{value}` contains non-ASCII characters; policies must use A-labels (xn--...)"),
+            PatternError::Wildcard => format!("`{value}` uses `*` other than as the whole first label (`*.example.com`); a wildcard stands for exactly one left-most label"),
+            PatternError::LeadingDot => format!("`{value}` starts with a dot (an old draft form); write the wildcard as `*{value}`"),
+            PatternError::TrailingDot => format!("`{value}` ends with a dot; policy mx values are written without the trailing dot"),
+            PatternError::EmptyLabel => format!("`{value}` has an empty label (two dots in a row)"),
+            PatternError::Character(c) => match c {
+                ':' | '/' => format!("`{value}` contains `{c}`: mx values are host names, not URLs or host:port"),
+                '_' => format!("`{value}` contains `_`, which host names cannot have"),
+                c if c.is_whitespace() => format!("`{value}` contains whitespace; each mx line holds one host name"),
+                _ => format!("`{value}` contains `{}`, which host names cannot have", c.escape_default()),
+            },
+            PatternError::Hyphen(l) => format!("the label `{l}` in `{value}` starts or ends with `-`"),
+            PatternError::LabelTooLong(l) => format!("the label `{l}` in `{value}` is over {MAX_LABEL} characters"),
+            PatternError::NameTooLong(n) => format!("`{value}` is {n} characters, over the {MAX_NAME} DNS allows"),
+        }
+    }
+}
+
+/// Parses an `mx` value: `["*."] Domain` with RFC 5321 §4.1.2 labels.
+pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
+    if value.is_empty() {
+        return Err(PatternError::Empty);
+    }
+    if !value.is_ascii() {
+        let a = idna::domain_to_ascii(value.trim_start_matches("*."))
+            .ok()
+            .map(|a| {
+                if value.starts_with("*.") {
+                    format!("*.{a}")
+                } else {
+                    a
+                }
+            });
+        return Err(PatternError::ULabel(a));
+    }
+    let (wildcard, base) = match value.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    if base.contains('*') || (value.starts_with('*') && !wildcard) {
+        return Err(PatternError::Wildcard);
+    }
+    if base.starts_with('.') {
+        return Err(if wildcard {
+            PatternError::EmptyLabel
+        } else {
+            PatternError::LeadingDot
+        });
+    }
+    if base.is_empty() {
+        return Err(PatternError::Wildcard);
+    }
+    check_name(base)?;
+    Ok(Pattern {
+        wildcard,
+        base: base.to_ascii_lowercase(),
+    })
+}
+
+fn check_name(base: &str) -> Result<(), PatternError> {
+    if base.ends_with('.') {
+        return Err(PatternError::TrailingDot);
+    }
+    if let Some(c) = base
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Err(PatternError::Character(c));
+    }
+    for label in base.split('.') {
+        if label.is_empty() {
+            return Err(PatternError::EmptyLabel);
+        }
+        if label.len() > MAX_LABEL {
+            return Err(PatternError::LabelTooLong(label.to_string()));
+        }
+        if !is_ldh_label(label) {
+            return Err(PatternError::Hyphen(label.to_string()));
+        }
+    }
+    if base.len() > MAX_NAME {
+        return Err(PatternError::NameTooLong(base.len()));
+    }
+    Ok(())
+}
+
+/// Checks an MX host name as it appears in DNS: letters, digits, hyphens,
+/// one optional trailing dot.
+pub fn parse_host(host: &str) -> Result<String, PatternError> {
+    if host.is_empty() || host == "." {
+        return Err(PatternError::Empty);
+    }
+    if !host.is_ascii() {
+        return Err(PatternError::ULabel(idna::domain_to_ascii(host).ok()));
+    }
+    let bare = host.strip_suffix('.').unwrap_or(host);
+    if bare.contains('*') {
+        return Err(PatternError::Wildcard);
+    }
+    check_name(bare)?;
+    Ok(bare.to_ascii_lowercase())
+}
+
+/// True when an `mx` value is an IPv4 or IPv6 address rather than a name.
+pub fn is_ip_like(value: &str) -> bool {
+    looks_like_ip(value)
+}
+
+/// `match-mx`: does `pattern` cover `host`? Both are validated first.
+pub fn matches(pattern: &str, host: &str) -> Result<bool, MatchInputError> {
+    let p = parse_pattern(pattern).map_err(|e| MatchInputError {
+        what: "pattern",
+        message: e.describe(pattern),
+    })?;
+    parse_host(host).map_err(|e| MatchInputError {
+        what: "host",
+        message: e.describe(host),
+    })?;
+    Ok(p.matches(host))
+}
+
+/// An invalid argument to [`matches`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatchInputError {
+    pub what: &'static str,
+    pub message: String,
+}
+
+/// One MX record as found in DNS.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHost {
+    pub preference: u16,
+    /// The exchange name, without the trailing dot.
+    pub host: String,
+}
+
+/// One row of the coverage table: an MX host and the first pattern covering it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub host: String,
+    pub preference: u16,
+    /// The covering pattern, or `None` when no pattern matches.
+    pub pattern: Option<String>,
+}
+
+/// Matches every MX host against the patterns (RFC 8461 §4.1).
+pub fn coverage(patterns: &[Pattern], hosts: &[MxHost]) -> Vec<Coverage> {
+    hosts
+        .iter()
+        .map(|h| Coverage {
+            host: h.host.clone(),
+            preference: h.preference,
+            pattern: patterns
+                .iter()
+                .find(|p| p.matches(&h.host))
+                .map(Pattern::to_string),
+        })
+        .collect()
+}
+
+/// The literal RFC 8461 Appendix B `policyMatches`, applied to lower-cased
+/// names without a trailing dot. Kept as the reference the tests compare
+/// [`Pattern::matches`] with.
+pub fn reference_policy_matches(candidate: &str, patterns: &[&str]) -> bool {
+    let candidate = candidate.trim_end_matches('.').to_ascii_lowercase();
+    patterns.iter().any(|mx| {
+        let mx = mx.to_ascii_lowercase();
+        if mx == candidate {
+            return true;
+        }
+        if mx.starts_with('*') {
+            if let Some((_, rest)) = candidate.split_once('.') {
+                return mx.len() >= 2 && rest == &mx[2..];
+            }
+        }
+        false
+    })
+}

@@ -1,0 +1,817 @@
+//! The policy file, RFC 8461 §3.2, parsed over the bytes as served.
+//!
+//! ```text
+//! sts-policy-record  = sts-policy-field *WSP
+//!                      *(sts-policy-term sts-policy-field *WSP) [sts-policy-term]
+//! sts-policy-field-delim = ":" *WSP
+//! sts-policy-term    = LF / CRLF
+//! ```
+//!
+//! Field names and the values of `version` and `mode` are case-sensitive
+//! (RFC 7405 `%s`). Unknown fields are ignored; of a repeated field other than
+//! `mx` only the first counts. `mx` may be absent only in mode `none`.
+//!
+//! Choices where the text leaves room, each reported as its own finding:
+//! - LF alone is accepted (the ABNF allows it; the prose says CRLF, erratum
+//!   6253): `policy-lf-line-endings`, info.
+//! - Whitespace after a value is accepted (the ABNF's `*WSP`):
+//!   `policy-trailing-whitespace`, info.
+//! - `max_age` over 31557600 is invalid although the ABNF allows ten digits
+//!   (the prose sets the maximum; erratum 7282): `policy-max-age-too-large`.
+//! - An `mx` that is a dotted quad is a valid `Domain` by the ABNF, so it is a
+//!   warning (`policy-mx-ip`), not an error.
+
+use serde::{Deserialize, Serialize};
+
+use super::finding::{Code, Finding};
+use super::mx::{self, Pattern, PatternError};
+use super::record::is_ext_name;
+
+/// Suggested maximum body size, RFC 8461 §3.3 ("64 kilobytes").
+pub const MAX_BODY: usize = 64 * 1024;
+/// Largest `max_age`, RFC 8461 §3.2.
+pub const MAX_MAX_AGE: u64 = 31_557_600;
+/// The only version, RFC 8461 §3.2.
+pub const VERSION: &str = "STSv1";
+
+/// The policy mode, RFC 8461 §5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Senders MUST NOT deliver to hosts that fail validation.
+    Enforce,
+    /// Senders report failures (RFC 8460) but deliver anyway.
+    Testing,
+    /// Senders treat the domain as having no active policy (§8.3).
+    None,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Testing => "testing",
+            Mode::None => "none",
+        }
+    }
+
+    pub fn from_value(s: &str) -> Option<Mode> {
+        match s {
+            "enforce" => Some(Mode::Enforce),
+            "testing" => Some(Mode::Testing),
+            "none" => Some(Mode::None),
+            _ => None,
+        }
+    }
+}
+
+/// A valid policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub mode: Mode,
+    pub max_age: u64,
+    /// The `mx` patterns in file order, duplicates kept.
+    pub mx: Vec<Pattern>,
+    /// Extension fields (name, value), ignored by senders.
+    pub extensions: Vec<(String, String)>,
+}
+
+/// What the parser saw of line endings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineEndings {
+    pub crlf: usize,
+    pub lf: usize,
+}
+
+/// The result of checking a body: the policy when it is valid, and every
+/// syntax finding (semantic advice is in [`super::lint`]).
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    pub policy: Option<Policy>,
+    /// What could be read even when invalid, for the report and semantics.
+    pub partial: Partial,
+    pub findings: Vec<Finding>,
+    pub line_endings: LineEndings,
+}
+
+/// The fields recognised, valid or not, so later checks can still speak about
+/// a broken policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partial {
+    pub version: Option<String>,
+    pub mode: Option<Mode>,
+    pub max_age: Option<u64>,
+    pub mx: Vec<Pattern>,
+}
+
+/// Why a body is not a valid policy, with its 1-based position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub code: Code,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Parses a body into a policy or the first error.
+pub fn parse(body: &[u8]) -> Result<Policy, ParseError> {
+    let checked = check(body);
+    if let Some(p) = checked.policy {
+        return Ok(p);
+    }
+    let f = checked
+        .findings
+        .into_iter()
+        .find(Finding::is_error)
+        .unwrap_or_else(|| Finding::new(Code::PolicySyntax, "invalid policy", ""));
+    let pos = f.position.unwrap_or(super::finding::Position::new(1, 1));
+    Err(ParseError {
+        code: f.code,
+        line: pos.line,
+        column: pos.column,
+        message: f.message,
+    })
+}
+
+/// Checks a policy body against RFC 8461 §3.2.
+pub fn check(body: &[u8]) -> Checked {
+    let mut out = Checked::default();
+    let f = &mut out.findings;
+
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        f.push(
+            Finding::new(
+                Code::PolicyEmpty,
+                "The policy body is empty.",
+                "Serve the policy text: version, mode, max_age and mx lines.",
+            )
+            .corrected(example_policy()),
+        );
+        return out;
+    }
+    if body.len() > MAX_BODY {
+        f.push(Finding::new(
+            Code::PolicyTooLarge,
+            format!(
+                "The body is {} bytes; senders may stop reading at {MAX_BODY} bytes (64 KiB).",
+                body.len()
+            ),
+            "A policy is a few hundred bytes: serve only the policy lines.",
+        ));
+    }
+
+    let mut body = body;
+    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
+        f.push(
+            Finding::new(
+                Code::PolicyBom,
+                "The body starts with a UTF-8 byte-order mark (EF BB BF) before `version`.",
+                "Save the file as UTF-8 without BOM (or plain ASCII).",
+            )
+            .at(1, 1),
+        );
+        body = rest;
+    }
+    if let Some(kind) = sniff(body) {
+        f.push(kind);
+        return out;
+    }
+    if let Err(e) = core::str::from_utf8(body) {
+        let (line, column) = line_col(body, e.valid_up_to());
+        f.push(
+            Finding::new(
+                Code::PolicyInvalidUtf8,
+                format!("Line {line}, column {column}: the body is not valid UTF-8."),
+                "Save the file as UTF-8 or plain ASCII.",
+            )
+            .at(line, column),
+        );
+    }
+
+    let mut seen_version = None::<usize>;
+    let mut seen_mode = None::<usize>;
+    let mut seen_max_age = None::<usize>;
+    let mut mode: Option<Mode> = None;
+    let mut version_ok = false;
+    let mut max_age: Option<u64> = None;
+    let mut mx_values: Vec<(usize, String)> = Vec::new();
+    let mut extensions = Vec::new();
+    let mut first_lf = None;
+    let mut first_crlf = None;
+
+    let lines = split_lines(body);
+    let last = lines.len();
+    for (idx, (raw, term)) in lines.iter().enumerate() {
+        let n = idx + 1;
+        match term {
+            Term::Lf => {
+                out.line_endings.lf += 1;
+                first_lf.get_or_insert(n);
+            }
+            Term::Crlf => {
+                out.line_endings.crlf += 1;
+                first_crlf.get_or_insert(n);
+            }
+            Term::None => {}
+        }
+        let text = String::from_utf8_lossy(raw);
+        let line: &str = &text;
+        if let Some(c) = line.find('\r') {
+            f.push(
+                Finding::new(
+                    Code::PolicyBareCr,
+                    format!("Line {n}: a carriage return (CR) that is not part of a CRLF line ending."),
+                    "End every line with CRLF or LF; remove stray CR characters.",
+                )
+                .at(n, c + 1),
+            );
+        }
+        if line.trim_matches([' ', '\t', '\r']).is_empty() {
+            let trailing = idx + 1 == last
+                || lines[idx..]
+                    .iter()
+                    .all(|(r, _)| r.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
+            let what = if line.is_empty() {
+                "is empty"
+            } else {
+                "holds only whitespace"
+            };
+            let fix = if trailing {
+                "Remove the empty lines at the end; end the file with a single line ending after the last field."
+            } else {
+                "Remove the empty line; every line of a policy is a `key: value` field."
+            };
+            f.push(
+                Finding::new(Code::PolicyBlankLine, format!("Line {n} {what}; the policy grammar has no empty lines."), fix)
+                    .at(n, 1),
+            );
+            continue;
+        }
+        let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let content = &line[lead..];
+        if content.starts_with('#') {
+            f.push(
+                Finding::new(
+                    Code::PolicyComment,
+                    format!("Line {n} is a comment (`{}`); the policy format has no comments.", clip(content)),
+                    "Delete comment lines from the served file (keep notes elsewhere).",
+                )
+                .at(n, lead + 1),
+            );
+            continue;
+        }
+        if lead > 0 {
+            f.push(
+                Finding::new(
+                    Code::PolicyLeadingWhitespace,
+                    format!("Line {n} starts with {lead} whitespace character(s) before `{}`.", clip(content)),
+                    "Start every line at the first column.",
+                )
+                .at(n, 1)
+                .corrected(content.trim_end().to_string()),
+            );
+        }
+        let Some(colon) = content.find(':') else {
+            let (msg, fix) = if let Some(item) = content.strip_prefix("- ") {
+                (
+                    format!("Line {n} (`{}`) is a YAML-style list item; policies have no lists.", clip(content)),
+                    format!("Write each host on its own line as `mx: {}`.", item.trim()),
+                )
+            } else {
+                (
+                    format!("Line {n} (`{}`) has no `:`; every line must be `key: value`.", clip(content)),
+                    "Write the line as `key: value`, e.g. `mode: enforce`.".to_string(),
+                )
+            };
+            let mut finding = Finding::new(Code::PolicySyntax, msg, fix).at(n, lead + 1);
+            if let Some(item) = content.strip_prefix("- ") {
+                finding = finding.corrected(format!("mx: {}", item.trim()));
+            }
+            f.push(finding);
+            continue;
+        };
+        let key_raw = &content[..colon];
+        let key = key_raw.trim_end_matches([' ', '\t']);
+        let after = &content[colon + 1..];
+        let value_lead = after.len() - after.trim_start_matches([' ', '\t']).len();
+        let value_full = &after[value_lead..];
+        let value = value_full.trim_end_matches([' ', '\t']);
+        let value_col = lead + colon + 1 + value_lead + 1;
+        if key.len() != key_raw.len() {
+            f.push(
+                Finding::new(
+                    Code::PolicySyntax,
+                    format!("Line {n}: whitespace between `{key}` and `:`; the colon must follow the field name directly."),
+                    "Remove the space before the colon.",
+                )
+                .at(n, lead + key.len() + 1)
+                .corrected(format!("{key}: {value}")),
+            );
+        }
+        if !is_ext_name(key) {
+            f.push(
+                Finding::new(
+                    Code::PolicyFieldName,
+                    format!(
+                        "Line {n}: `{}` is not a valid field name (a letter or digit, then up to 31 letters, digits, `_`, `-` or `.`).",
+                        clip(key)
+                    ),
+                    "Use one of the fields version, mode, max_age, mx.",
+                )
+                .at(n, lead + 1),
+            );
+            continue;
+        }
+        if value.len() < value_full.len() {
+            f.push(
+                Finding::new(
+                    Code::PolicyTrailingWhitespace,
+                    format!("Line {n}: whitespace after `{}`.", clip(value)),
+                    "Remove the trailing spaces; some parsers compare values without trimming.",
+                )
+                .at(n, value_col + value.len())
+                .corrected(format!("{key}: {value}")),
+            );
+        }
+        if let Some((i, c)) = value
+            .char_indices()
+            .find(|(_, c)| c.is_control() && *c != '\r')
+        {
+            f.push(
+                Finding::new(
+                    Code::PolicyControlChar,
+                    format!(
+                        "Line {n}: the control character `{}` inside the value of `{key}`.",
+                        c.escape_default()
+                    ),
+                    "Values may hold printable characters and single spaces only; replace tabs with spaces.",
+                )
+                .at(n, value_col + i),
+            );
+        }
+
+        let dup = |seen: &mut Option<usize>, f: &mut Vec<Finding>| -> bool {
+            if let Some(first) = *seen {
+                f.push(
+                    Finding::new(
+                        Code::PolicyDuplicateField,
+                        format!("Line {n}: `{key}` appears again (first on line {first}); senders following the RFC use line {first} and ignore this one."),
+                        format!("Keep a single `{key}` line."),
+                    )
+                    .at(n, lead + 1),
+                );
+                true
+            } else {
+                *seen = Some(n);
+                false
+            }
+        };
+        match key {
+            "version" => {
+                if dup(&mut seen_version, f) {
+                    continue;
+                }
+                if value == VERSION {
+                    version_ok = true;
+                } else {
+                    f.push(non_ascii_or(
+                        value,
+                        n,
+                        value_col,
+                        Finding::new(
+                            Code::PolicyVersionInvalid,
+                            format!("Line {n}: version is `{}`; the only version is `STSv1` (case-sensitive).", clip(value)),
+                            "Write the version line exactly as shown.",
+                        )
+                        .at(n, value_col)
+                        .corrected("version: STSv1"),
+                    ));
+                }
+                out.partial.version = Some(value.to_string());
+            }
+            "mode" => {
+                if dup(&mut seen_mode, f) {
+                    continue;
+                }
+                match Mode::from_value(value) {
+                    Some(m) => mode = Some(m),
+                    None => {
+                        let guess = guess_mode(value);
+                        let hint = guess
+                            .map(|g| format!(" Did you mean `{}`?", g.as_str()))
+                            .unwrap_or_default();
+                        let mut finding = Finding::new(
+                            Code::PolicyModeInvalid,
+                            format!(
+                                "Line {n}: mode is `{}`; it must be `enforce`, `testing` or `none` (lower case).{hint}",
+                                clip(value)
+                            ),
+                            "Set the mode to one of the three values; start with testing.",
+                        )
+                        .at(n, value_col);
+                        if let Some(g) = guess {
+                            finding = finding.corrected(format!("mode: {}", g.as_str()));
+                            out.partial.mode = Some(g);
+                        }
+                        f.push(non_ascii_or(value, n, value_col, finding));
+                    }
+                }
+            }
+            "max_age" => {
+                if dup(&mut seen_max_age, f) {
+                    continue;
+                }
+                if value.is_empty()
+                    || value.len() > 10
+                    || !value.bytes().all(|b| b.is_ascii_digit())
+                {
+                    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+                    let mut finding = Finding::new(
+                        Code::PolicyMaxAgeInvalid,
+                        format!("Line {n}: max_age is `{}`; it must be a number of seconds (digits only, at most 10).", clip(value)),
+                        "Write the lifetime in seconds, e.g. 604800 for one week.",
+                    )
+                    .at(n, value_col);
+                    if !digits.is_empty() && digits.len() <= 10 {
+                        finding = finding.corrected(format!("max_age: {digits}"));
+                    }
+                    f.push(non_ascii_or(value, n, value_col, finding));
+                } else {
+                    let secs: u64 = value.parse().unwrap_or(u64::MAX);
+                    if secs > MAX_MAX_AGE {
+                        f.push(
+                            Finding::new(
+                                Code::PolicyMaxAgeTooLarge,
+                                format!("Line {n}: max_age is {secs}; the maximum is {MAX_MAX_AGE} (about one year)."),
+                                "Lower max_age to at most 31557600.",
+                            )
+                            .at(n, value_col)
+                            .corrected(format!("max_age: {MAX_MAX_AGE}")),
+                        );
+                        out.partial.max_age = Some(secs);
+                    } else {
+                        max_age = Some(secs);
+                        out.partial.max_age = Some(secs);
+                    }
+                }
+            }
+            "mx" => match mx::parse_pattern(value) {
+                Ok(p) => {
+                    if mx::is_ip_like(value) {
+                        f.push(
+                            Finding::new(
+                                Code::PolicyMxIp,
+                                format!("Line {n}: mx `{value}` is an IP address; senders compare mx patterns with MX host names, so it never matches."),
+                                "List the host names your MX records point to.",
+                            )
+                            .at(n, value_col),
+                        );
+                    }
+                    if let Some((first, _)) = mx_values.iter().find(|(_, v)| v.eq_ignore_ascii_case(value)) {
+                        f.push(
+                            Finding::new(
+                                Code::PolicyMxDuplicate,
+                                format!("Line {n}: mx `{value}` repeats line {first}."),
+                                "Remove the repeated line.",
+                            )
+                            .at(n, value_col),
+                        );
+                    }
+                    mx_values.push((n, value.to_string()));
+                    out.partial.mx.push(p);
+                }
+                Err(e) => f.push(mx_error(&e, value, n, value_col)),
+            },
+            _ => {
+                if value.is_empty() {
+                    f.push(
+                        Finding::new(
+                            Code::PolicySyntax,
+                            format!("Line {n}: the field `{key}` has no value; every field needs one."),
+                            "Give the field a value or delete the line.",
+                        )
+                        .at(n, value_col),
+                    );
+                } else {
+                    extensions.push((key.to_string(), value.to_string()));
+                }
+                f.push(unknown_field(key, value, n, lead + 1));
+            }
+        }
+    }
+
+    match (first_crlf, first_lf) {
+        (Some(c), Some(l)) => f.push(
+            Finding::new(
+                Code::PolicyMixedLineEndings,
+                format!("Line endings are mixed: CRLF (first on line {c}) and LF alone (first on line {l})."),
+                "Use one kind of line ending throughout; CRLF is what the RFC text describes.",
+            )
+            .at(l, 1),
+        ),
+        (None, Some(_)) => f.push(Finding::new(
+            Code::PolicyLfLineEndings,
+            "Lines end in LF alone. The ABNF accepts LF, though the RFC prose says CRLF.",
+            "Optional: serve CRLF line endings to satisfy strict validators.",
+        )),
+        _ => {}
+    }
+
+    if seen_version.is_none() {
+        f.push(
+            Finding::new(
+                Code::PolicyVersionMissing,
+                "The policy has no `version` line.",
+                "Add `version: STSv1` as the first line.",
+            )
+            .corrected("version: STSv1"),
+        );
+    }
+    if seen_mode.is_none() {
+        f.push(
+            Finding::new(
+                Code::PolicyModeMissing,
+                "The policy has no `mode` line.",
+                "Add `mode: testing` (or enforce once reports are clean).",
+            )
+            .corrected("mode: testing"),
+        );
+    }
+    if seen_max_age.is_none() {
+        f.push(
+            Finding::new(
+                Code::PolicyMaxAgeMissing,
+                "The policy has no `max_age` line.",
+                "Add a lifetime in seconds, e.g. `max_age: 604800` (one week).",
+            )
+            .corrected("max_age: 604800"),
+        );
+    }
+    let mx_lines = mx_values.len() + f.iter().filter(|x| is_mx_error(x.code)).count();
+    if mx_lines == 0 && mode != Some(Mode::None) {
+        let why = match mode {
+            Some(m) => format!("mode is {}", m.as_str()),
+            None => "mode is not none".to_string(),
+        };
+        f.push(
+            Finding::new(
+                Code::PolicyMxMissing,
+                format!("The policy has no `mx` line; {why}, so at least one is required."),
+                "Add one `mx:` line per MX host (or wildcard) that receives your mail.",
+            )
+            .corrected("mx: mail.example.com"),
+        );
+    }
+    if mode.is_some() {
+        out.partial.mode = mode;
+    }
+
+    let valid = !f.iter().any(Finding::is_error);
+    if valid && version_ok {
+        if let (Some(mode), Some(max_age)) = (mode, max_age) {
+            out.policy = Some(Policy {
+                mode,
+                max_age,
+                mx: out.partial.mx.clone(),
+                extensions,
+            });
+        }
+    }
+    out
+}
+
+fn is_mx_error(code: Code) -> bool {
+    matches!(
+        code,
+        Code::PolicyMxInvalid | Code::PolicyMxWildcard | Code::PolicyMxULabel
+    )
+}
+
+fn mx_error(e: &PatternError, value: &str, n: usize, col: usize) -> Finding {
+    let code = match e {
+        PatternError::ULabel(_) => Code::PolicyMxULabel,
+        PatternError::Wildcard | PatternError::LeadingDot => Code::PolicyMxWildcard,
+        _ => Code::PolicyMxInvalid,
+    };
+    let corrected = match e {
+        PatternError::ULabel(Some(a)) => Some(a.clone()),
+        PatternError::LeadingDot => Some(format!("*{value}")),
+        PatternError::TrailingDot => Some(value.trim_end_matches('.').to_string()),
+        PatternError::Character(_) => {
+            // host:port, URLs and "host, host" lists: keep the first host name.
+            let v = value
+                .trim_start_matches("smtp://")
+                .trim_start_matches("https://");
+            let host: String = v
+                .split([':', '/', ',', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            mx::parse_pattern(&host).is_ok().then_some(host)
+        }
+        _ => None,
+    };
+    let fix = match e {
+        PatternError::Empty => {
+            "Write the host name after `mx:`, one host per line: `mx: mail.example.com`.".to_string()
+        }
+        PatternError::Wildcard => {
+            "Write a wildcard only as `*.` followed by the parent name, e.g. `*.mail.protection.outlook.com`; it covers exactly one label.".to_string()
+        }
+        _ => "Write the MX host name exactly as in your MX record, without a trailing dot, one per line.".to_string(),
+    };
+    let mut f = Finding::new(code, format!("Line {n}: {}.", e.describe(value)), fix).at(n, col);
+    if let Some(c) = corrected {
+        f = f.corrected(format!("mx: {c}"));
+    }
+    f
+}
+
+/// A non-ASCII value is named as such; otherwise the given finding stands.
+fn non_ascii_or(value: &str, n: usize, col: usize, otherwise: Finding) -> Finding {
+    match value.char_indices().find(|(_, c)| !c.is_ascii()) {
+        Some((i, c)) => {
+            let mut f = Finding::new(
+                Code::PolicyNonAscii,
+                format!(
+                    "Line {n}: the non-ASCII character `{}` (U+{:04X}) in `{}`.",
+                    c,
+                    c as u32,
+                    clip(value)
+                ),
+                "Retype the value in plain ASCII; editors sometimes insert look-alike characters.",
+            )
+            .at(n, col + i);
+            f.corrected = otherwise.corrected;
+            f
+        }
+        None => otherwise,
+    }
+}
+
+fn unknown_field(key: &str, value: &str, n: usize, col: usize) -> Finding {
+    let known = ["version", "mode", "max_age", "mx"];
+    let lower = key.to_ascii_lowercase().replace('-', "_");
+    let guess = known.iter().find(|k| {
+        lower == **k
+            || lower.replace('_', "") == k.replace('_', "")
+            || (k.len() > 2 && edit_distance(&lower, k) <= 1)
+            || (k.len() == 2 && lower.len() == 3 && lower.contains(*k))
+    });
+    match guess {
+        Some(k) => Finding::new(
+            Code::PolicyUnknownField,
+            format!("Line {n}: `{key}` is not a policy field (did you mean `{k}`?); senders ignore it."),
+            format!("Field names are lower case and exact: write `{k}:`."),
+        )
+        .with_severity(super::Severity::Warning)
+        .at(n, col)
+        .corrected(format!("{k}: {value}")),
+        None => Finding::new(
+            Code::PolicyUnknownField,
+            format!("Line {n}: `{key}` is an extension field; senders ignore it."),
+            "Nothing to do unless it is a typo.",
+        )
+        .at(n, col),
+    }
+}
+
+fn guess_mode(value: &str) -> Option<Mode> {
+    let v: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match v.as_str() {
+        "enforce" | "enforcing" | "enforced" | "enforcement" | "strict" | "reject" => {
+            Some(Mode::Enforce)
+        }
+        "testing" | "test" | "tested" | "report" | "monitor" | "tests" => Some(Mode::Testing),
+        "none" | "off" | "disabled" | "no" => Some(Mode::None),
+        _ => None,
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 48 {
+        let mut t: String = s.chars().take(45).collect();
+        t.push_str("...");
+        t
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Term {
+    Lf,
+    Crlf,
+    None,
+}
+
+/// Splits at LF; a CR right before the LF belongs to the terminator. The empty
+/// piece after a final terminator is not a line.
+fn split_lines(body: &[u8]) -> Vec<(&[u8], Term)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in body.iter().enumerate() {
+        if *b == b'\n' {
+            let (end, term) = if i > start && body[i - 1] == b'\r' {
+                (i - 1, Term::Crlf)
+            } else {
+                (i, Term::Lf)
+            };
+            out.push((&body[start..end], term));
+            start = i + 1;
+        }
+    }
+    if start < body.len() {
+        out.push((&body[start..], Term::None));
+    }
+    out
+}
+
+fn line_col(body: &[u8], offset: usize) -> (usize, usize) {
+    let before = &body[..offset.min(body.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+/// Recognises bodies that are some other document: an HTML page (often an
+/// error page or a single-page app's index), an RTF file, Jekyll source.
+fn sniff(body: &[u8]) -> Option<Finding> {
+    let head: Vec<u8> = body
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(1024)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    if head.starts_with(b"<!doctype")
+        || head.starts_with(b"<html")
+        || has(b"<html")
+        || has(b"<head")
+        || has(b"<body")
+        || (head.starts_with(b"<") && has(b"</"))
+    {
+        return Some(
+            Finding::new(
+                Code::PolicyHtml,
+                "The body is an HTML page, not a policy: the server answers this URL with a web page (an error page, a redirect page or a site's index).",
+                "Serve the policy file itself at /.well-known/mta-sts.txt as text/plain; on static hosts check the path and, on GitHub Pages, add .nojekyll.",
+            )
+            .at(1, 1),
+        );
+    }
+    if head.starts_with(b"{\\rtf") {
+        return Some(
+            Finding::new(
+                Code::PolicyRtf,
+                "The body is a rich-text (RTF) document, as saved by TextEdit or WordPad, not plain text.",
+                "Save the policy as plain text (TextEdit: Format > Make Plain Text) and upload it again.",
+            )
+            .at(1, 1)
+            .corrected(example_policy()),
+        );
+    }
+    if head.starts_with(b"---") {
+        let text = String::from_utf8_lossy(&head);
+        if text.lines().skip(1).any(|l| l.trim() == "---") {
+            return Some(
+                Finding::new(
+                    Code::PolicyFrontMatter,
+                    "The body starts with Jekyll front matter (`---` ... `---`), which is only removed when a site generator builds the page.",
+                    "Serve the built file, or remove the front matter and add a .nojekyll file so /.well-known/ is published.",
+                )
+                .at(1, 1),
+            );
+        }
+    }
+    None
+}
+
+/// The RFC 8461 §3.2 example, as a template for corrections.
+pub fn example_policy() -> String {
+    "version: STSv1\r\nmode: testing\r\nmx: mail.example.com\r\nmax_age: 604800\r\n".to_string()
+}

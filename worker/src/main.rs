@@ -1,0 +1,261 @@
+//! The `mtasts` command line: a thin shell over the `mtasts::sts` core.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mtasts::sts::generate::{self, IdStrategy, Request};
+use mtasts::sts::lint::{self, Kind};
+use mtasts::sts::policy::Mode;
+use mtasts::sts::{domain, mx};
+
+mod render;
+
+#[derive(Parser)]
+#[command(
+    name = "mtasts",
+    version,
+    about = "Check, lint and generate MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) records",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint a _mta-sts TXT value, a policy file or a _smtp._tls TXT value.
+    ///
+    /// Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.
+    Lint {
+        /// What the input is.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// Print {"valid": bool, "findings": [...]} as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The policy domain, enabling checks that need it (wildcards over it).
+        #[arg(long)]
+        domain: Option<String>,
+        /// File to read; `-` or nothing reads standard input. For txt and
+        /// tlsrpt one trailing newline is dropped; a policy is read as served.
+        file: Option<String>,
+    },
+    /// Does an mx PATTERN cover an MX HOST (RFC 8461 §4.1)?
+    ///
+    /// Exit status: 0 match, 1 no match, 2 invalid input.
+    MatchMx {
+        /// A policy mx value: host.example.com or *.example.com.
+        pattern: String,
+        /// An MX host name as found in DNS (a trailing dot is ignored).
+        host: String,
+    },
+    /// Generate the policy file, the TXT records and zone lines.
+    Generate {
+        /// The mail domain.
+        #[arg(long)]
+        domain: String,
+        /// Policy mode.
+        #[arg(long, value_enum, default_value = "testing")]
+        mode: ModeArg,
+        /// MX host or *. pattern; repeat, or separate with commas.
+        #[arg(long = "mx", value_delimiter = ',')]
+        mx: Vec<String>,
+        /// Policy lifetime in seconds (default one week).
+        #[arg(long, default_value_t = 604_800)]
+        max_age: u64,
+        /// Use this id (1-32 letters and digits).
+        #[arg(long, conflicts_with_all = ["id_hash", "id_time"])]
+        id: Option<String>,
+        /// Derive the id from a hash of the policy text.
+        #[arg(long)]
+        id_hash: bool,
+        /// Derive the id from this Unix time (default: now).
+        #[arg(long)]
+        id_time: Option<u64>,
+        /// TLS-RPT destination (mailto: or https:); repeat for several.
+        #[arg(long)]
+        rua: Vec<String>,
+        /// Keep MX hosts exactly as given instead of provider wildcards.
+        #[arg(long)]
+        exact_mx: bool,
+        /// TTL for the zone lines.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u32,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every finding code with its severity and RFC section.
+    Codes {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Txt,
+    Policy,
+    Tlsrpt,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Enforce,
+    Testing,
+    None,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("mtasts: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Lint {
+            kind,
+            json,
+            domain,
+            file,
+        } => {
+            let mut input = read_input(file.as_deref())?;
+            let kind = match kind {
+                KindArg::Txt => Kind::Txt,
+                KindArg::Policy => Kind::Policy,
+                KindArg::Tlsrpt => Kind::Tlsrpt,
+            };
+            if kind != Kind::Policy {
+                drop_one_newline(&mut input);
+            }
+            let domain = match domain {
+                Some(d) => Some(domain::normalise(&d).map_err(|e| e.message)?.ascii),
+                None => None,
+            };
+            let result = lint::lint(kind, &input, domain.as_deref());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", render::lint(kind, &result, color()));
+            }
+            Ok(if result.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::MatchMx { pattern, host } => match mx::matches(&pattern, &host) {
+            Ok(true) => {
+                println!("match: `{pattern}` covers `{host}`");
+                Ok(ExitCode::SUCCESS)
+            }
+            Ok(false) => {
+                println!("no match: `{pattern}` does not cover `{host}`");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(format!("invalid {}: {}", e.what, e.message)),
+        },
+        Command::Generate {
+            domain,
+            mode,
+            mx,
+            max_age,
+            id,
+            id_hash,
+            id_time,
+            rua,
+            exact_mx,
+            ttl,
+            json,
+        } => {
+            let id = match (id, id_hash, id_time) {
+                (Some(id), _, _) => IdStrategy::Manual(id),
+                (None, true, _) => IdStrategy::ContentHash,
+                (None, false, Some(t)) => IdStrategy::Timestamp(t),
+                (None, false, None) => IdStrategy::Timestamp(now()),
+            };
+            let req = Request {
+                domain,
+                mode: match mode {
+                    ModeArg::Enforce => Mode::Enforce,
+                    ModeArg::Testing => Mode::Testing,
+                    ModeArg::None => Mode::None,
+                },
+                mx,
+                max_age,
+                id,
+                rua,
+                provider_wildcards: !exact_mx,
+                ttl,
+            };
+            let out = generate::generate(&req).map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+            } else {
+                print!("{}", render::generated(&out));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Codes { json } => {
+            let entries: Vec<_> = mtasts::sts::Code::ALL
+                .iter()
+                .map(|c| {
+                    let e = c.entry();
+                    serde_json::json!({
+                        "code": c.as_str(),
+                        "severity": e.severity.as_str(),
+                        "rfc": e.rfc,
+                        "title": e.title,
+                        "senders": e.senders,
+                    })
+                })
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?);
+            } else {
+                for c in mtasts::sts::Code::ALL {
+                    let e = c.entry();
+                    println!("{:<28} {:<8} {:<26} {}", c.as_str(), e.severity.as_str(), e.rfc, e.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
+    match file {
+        None | Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(buf)
+        }
+        Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
+    }
+}
+
+fn drop_one_newline(input: &mut Vec<u8>) {
+    if input.ends_with(b"\r\n") {
+        input.truncate(input.len() - 2);
+    } else if input.ends_with(b"\n") {
+        input.pop();
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+

@@ -1,0 +1,81 @@
+//! Human-readable output for the terminal.
+
+use mtasts::sts::generate::Generated;
+use mtasts::sts::lint::{Kind, Lint};
+use mtasts::sts::{Finding, Severity};
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// One finding as an indented block.
+pub fn finding(f: &Finding, color: bool) -> String {
+    let (label, c) = match f.severity {
+        Severity::Error => ("error", "31;1"),
+        Severity::Warning => ("warning", "33;1"),
+        Severity::Info => ("info", "36"),
+    };
+    let mut out = format!("{:<8} {}", paint(label, c, color), paint(f.code.as_str(), "1", color));
+    if let Some(p) = f.position {
+        out.push_str(&format!("  (line {}, column {})", p.line, p.column));
+    }
+    out.push('\n');
+    out.push_str(&format!("         {}\n", f.message));
+    out.push_str(&format!("         fix: {}\n", f.fix));
+    if let Some(c) = &f.corrected {
+        for (i, line) in c.lines().enumerate() {
+            let lead = if i == 0 { "corrected:" } else { "          " };
+            out.push_str(&format!("         {lead} {line}\n"));
+        }
+    }
+    out.push_str(&format!("         {}\n", f.rfc));
+    if let Some(s) = &f.senders {
+        out.push_str(&format!("         senders: {s}\n"));
+    }
+    out
+}
+
+pub fn lint(kind: Kind, result: &Lint, color: bool) -> String {
+    let what = match kind {
+        Kind::Txt => "_mta-sts TXT record",
+        Kind::Policy => "policy",
+        Kind::Tlsrpt => "_smtp._tls TXT record",
+    };
+    let count = |s: Severity| result.findings.iter().filter(|f| f.severity == s).count();
+    let verdict = if result.valid {
+        paint("valid", "32;1", color)
+    } else {
+        paint("invalid", "31;1", color)
+    };
+    let mut out = format!(
+        "{what}: {verdict} ({} errors, {} warnings, {} notes)\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    for f in &result.findings {
+        out.push('\n');
+        out.push_str(&finding(f, color));
+    }
+    out
+}
+
+pub fn generated(g: &Generated) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("# Policy file: serve at {} as text/plain\n", g.policy_url));
+    out.push_str(&g.policy.replace("\r\n", "\n"));
+    out.push_str(&format!("\n# TXT _mta-sts.{}\n{}\n", g.domain, g.sts_txt));
+    out.push_str(&format!("\n# TXT _smtp._tls.{}\n{}\n", g.domain, g.tlsrpt_txt));
+    out.push_str(&format!("\n# Zone file lines\n{}", g.zone));
+    for s in &g.suggestions {
+        out.push_str(&format!("\n# {} ({}) is covered by {}", s.host, s.provider, s.pattern));
+    }
+    if !g.suggestions.is_empty() {
+        out.push('\n');
+    }
+    out
+}
