@@ -252,6 +252,7 @@ catalogue! {
     PolicyMxULabel = "policy-mx-u-label", Error, "RFC 8461 §3.2", "An mx value in Unicode instead of its A-label",
         senders: "mox rejects U-labels explicitly; other senders never match them against the A-label MX host.";
     PolicyMxDuplicate = "policy-mx-duplicate", Info, "RFC 8461 §3.2", "The same mx pattern appears twice";
+    PolicyMxPlaceholder = "policy-mx-placeholder", Warning, "RFC 8461 §3.2", "An mx value left over from a template";
     PolicyMxIp = "policy-mx-ip", Warning, "RFC 8461 §3.2, §4.1", "An mx value is an IP address",
         senders: "MX records hold host names, so an address never matches; postfix-tlspol filters these out (tlspol#70).";
 

@@ -95,6 +95,13 @@ pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
         }
     }
     for pat in &p.mx {
+        if is_placeholder(&pat.base) {
+            out.push(Finding::new(
+                Code::PolicyMxPlaceholder,
+                format!("`mx: {pat}` looks like a template placeholder, not a real mail server."),
+                "Replace it with the host names of your MX records (`dig MX yourdomain`).",
+            ));
+        }
         if pat.wildcard && !pat.base.contains('.') {
             out.push(Finding::new(
                 Code::MxWildcardBroad,
@@ -131,4 +138,14 @@ pub fn duration(secs: u64) -> String {
     } else {
         format!("{n} {unit}s")
     }
+}
+
+/// Names from documentation templates: the RFC 2606 example domains and the
+/// "your-..." wording of copy-paste guides.
+fn is_placeholder(base: &str) -> bool {
+    let b = base.to_ascii_lowercase();
+    ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|e| b == *e || b.ends_with(&format!(".{e}")))
+        || b.split('.').any(|l| l.starts_with("your") || l == "yourdomain")
 }

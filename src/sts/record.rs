@@ -35,7 +35,8 @@ pub enum Opening {
     /// Starts with the exact version, then whitespace before the first `;`
     /// (valid ABNF, but not "begins with `v=STSv1;`": RFC 8461 erratum 6285).
     SpaceBeforeSemicolon,
-    /// Starts with the exact version and nothing else.
+    /// Starts with the exact version, then nothing or whitespace without a
+    /// `;` (invalid: at least one field must follow a delimiter).
     VersionOnly,
     /// Looks like an attempt at this record type but not the exact version
     /// (case, leading space, a different number).
@@ -58,7 +59,7 @@ pub fn opening(record: &str, version: &str, family: &str) -> Opening {
         if rest_trimmed.starts_with(';') {
             return Opening::SpaceBeforeSemicolon;
         }
-        if rest_trimmed.is_empty() {
+        if rest_trimmed.is_empty() || rest.starts_with([' ', '\t']) {
             return Opening::VersionOnly;
         }
     }
