@@ -95,7 +95,10 @@ pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
         }
     }
     for pat in &p.mx {
-        if is_placeholder(&pat.base) {
+        let own = domain.is_some_and(|d| {
+            pat.base.eq_ignore_ascii_case(d) || pat.base.to_ascii_lowercase().ends_with(&format!(".{d}"))
+        });
+        if !own && is_placeholder(&pat.base) {
             out.push(Finding::new(
                 Code::PolicyMxPlaceholder,
                 format!("`mx: {pat}` looks like a template placeholder, not a real mail server."),

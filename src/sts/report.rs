@@ -533,7 +533,11 @@ pub fn build(obs: Observations) -> Report {
 
     finding::sort(&mut f);
     let configured = sel.sts_count > 0 || near_miss || policy_served;
-    let has_error = f.iter().any(Finding::is_error);
+    // TLS-RPT problems cost reports, not the policy: they do not change how
+    // senders apply MTA-STS.
+    let has_error = f
+        .iter()
+        .any(|x| x.is_error() && !x.code.as_str().starts_with("tlsrpt-"));
     let verdict = if !configured && (txt_missing || txt_failed.is_none()) {
         Verdict::NotConfigured
     } else if txt_failed.is_some() && sel.sts_count == 0 && !policy_served {
