@@ -68,7 +68,11 @@ fn check(obs: Observations, verdict: Verdict, must: &[&str]) -> Report {
 #[test]
 fn healthy_enforce_is_enforced_with_full_coverage() {
     let r = check(healthy(), Verdict::Enforced, &[]);
-    assert!(!r.findings.iter().any(|f| f.severity != Severity::Info), "{:?}", codes(&r));
+    assert!(
+        !r.findings.iter().any(|f| f.severity != Severity::Info),
+        "{:?}",
+        codes(&r)
+    );
     assert_eq!(r.sts_id.as_deref(), Some("20240101000000"));
     assert!(r.mx_coverage.iter().all(|c| c.pattern.is_some()));
     assert!(r.summary.contains("require TLS"));
@@ -111,7 +115,11 @@ fn stale_id_after_a_policy_edit_is_pointed_out() {
         body: Body(POLICY.replace("enforce", "testing").into_bytes()),
     });
     let r = check(o, Verdict::Broken, &["id-not-bumped"]);
-    let f = r.findings.iter().find(|f| f.code.as_str() == "id-not-bumped").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "id-not-bumped")
+        .unwrap();
     assert_ne!(f.corrected.as_deref(), Some("v=STSv1; id=20240101000000"));
     let mut o = healthy();
     o.previous = Some(Previous {
@@ -124,7 +132,11 @@ fn stale_id_after_a_policy_edit_is_pointed_out() {
 #[test]
 fn wrong_path_404_and_github_pages_hint() {
     let mut o = healthy();
-    o.policy = Some(fetch(404, "text/html", "<html><body>Not Found</body></html>"));
+    o.policy = Some(fetch(
+        404,
+        "text/html",
+        "<html><body>Not Found</body></html>",
+    ));
     let r = check(o, Verdict::Broken, &["policy-http-status"]);
     assert!(r.findings.iter().any(|f| f.message.contains(".nojekyll")));
 }
@@ -134,17 +146,27 @@ fn redirects_are_never_followed() {
     for status in [301, 302, 307, 308] {
         let mut o = healthy();
         let mut f = fetch(status, "text/html", "");
-        f.headers.push(("location".into(), "https://www.example.com/.well-known/mta-sts.txt".into()));
+        f.headers.push((
+            "location".into(),
+            "https://www.example.com/.well-known/mta-sts.txt".into(),
+        ));
         o.policy = Some(f);
         let r = check(o, Verdict::Broken, &["policy-redirect"]);
-        assert!(r.findings.iter().any(|f| f.message.contains("https://www.example.com/")));
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.message.contains("https://www.example.com/")));
     }
 }
 
 #[test]
 fn html_body_and_wrong_content_type() {
     let mut o = healthy();
-    o.policy = Some(fetch(200, "text/html; charset=utf-8", "<!DOCTYPE html><html><head></head><body>app</body></html>"));
+    o.policy = Some(fetch(
+        200,
+        "text/html; charset=utf-8",
+        "<!DOCTYPE html><html><head></head><body>app</body></html>",
+    ));
     check(o, Verdict::Broken, &["policy-html", "policy-content-type"]);
     let mut o = healthy();
     o.policy = Some(fetch(200, "application/octet-stream", POLICY));
@@ -165,7 +187,10 @@ fn certificate_failures_each_have_their_own_code() {
     ] {
         let mut o = healthy();
         o.policy = Some(Fetch {
-            error: Some(FetchError { class, message: "handshake said so".into() }),
+            error: Some(FetchError {
+                class,
+                message: "handshake said so".into(),
+            }),
             ..Fetch::default()
         });
         let r = check(o, Verdict::Broken, &[code]);
@@ -177,37 +202,73 @@ fn certificate_failures_each_have_their_own_code() {
 fn microsoft_365_exact_host_instead_of_wildcard() {
     let mut o = healthy();
     o.mx = mx(&["contoso-com.mail.protection.outlook.com"]);
-    o.policy = Some(fetch(200, "text/plain", "version: STSv1\r\nmode: enforce\r\nmx: mail.protection.outlook.com\r\nmax_age: 604800\r\n"));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        "version: STSv1\r\nmode: enforce\r\nmx: mail.protection.outlook.com\r\nmax_age: 604800\r\n",
+    ));
     let r = check(o, Verdict::Broken, &["mx-not-covered", "mx-pattern-unused"]);
-    let f = r.findings.iter().find(|f| f.code.as_str() == "mx-not-covered").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "mx-not-covered")
+        .unwrap();
     assert_eq!(f.severity, Severity::Error);
-    assert_eq!(f.corrected.as_deref(), Some("mx: *.mail.protection.outlook.com"));
+    assert_eq!(
+        f.corrected.as_deref(),
+        Some("mx: *.mail.protection.outlook.com")
+    );
     assert_eq!(r.mx_coverage[0].pattern, None);
 }
 
 #[test]
 fn google_needs_both_families_and_wildcards_cover_one_label() {
     let mut o = healthy();
-    o.mx = mx(&["aspmx.l.google.com", "alt1.aspmx.l.google.com", "aspmx2.googlemail.com"]);
+    o.mx = mx(&[
+        "aspmx.l.google.com",
+        "alt1.aspmx.l.google.com",
+        "aspmx2.googlemail.com",
+    ]);
     o.policy = Some(fetch(200, "text/plain", "version: STSv1\r\nmode: enforce\r\nmx: aspmx.l.google.com\r\nmx: *.aspmx.l.google.com\r\nmax_age: 604800\r\n"));
     let r = check(o, Verdict::Broken, &["mx-not-covered"]);
-    assert_eq!(r.mx_coverage[1].pattern.as_deref(), Some("*.aspmx.l.google.com"));
-    assert!(r.findings.iter().any(|f| f.corrected.as_deref() == Some("mx: *.googlemail.com")));
+    assert_eq!(
+        r.mx_coverage[1].pattern.as_deref(),
+        Some("*.aspmx.l.google.com")
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.corrected.as_deref() == Some("mx: *.googlemail.com")));
     // One level too deep is not covered, and the message says why.
     let mut o = healthy();
     o.mx = mx(&["a.b.mx.example.com"]);
-    o.policy = Some(fetch(200, "text/plain", "version: STSv1\r\nmode: enforce\r\nmx: *.mx.example.com\r\nmax_age: 604800\r\n"));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        "version: STSv1\r\nmode: enforce\r\nmx: *.mx.example.com\r\nmax_age: 604800\r\n",
+    ));
     let r = check(o, Verdict::Broken, &["mx-not-covered"]);
-    assert!(r.findings.iter().any(|f| f.message.contains("exactly one label")));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.message.contains("exactly one label")));
 }
 
 #[test]
 fn uncovered_mx_in_testing_is_a_warning_not_broken() {
     let mut o = healthy();
-    o.policy = Some(fetch(200, "text/plain", &POLICY.replace("enforce", "testing")));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        &POLICY.replace("enforce", "testing"),
+    ));
     o.mx = mx(&["mx1.example.com", "mx3.example.com"]);
     let r = check(o, Verdict::Testing, &["mx-not-covered", "mode-testing"]);
-    let f = r.findings.iter().find(|f| f.code.as_str() == "mx-not-covered").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "mx-not-covered")
+        .unwrap();
     assert_eq!(f.severity, Severity::Warning);
 }
 
@@ -221,7 +282,11 @@ fn mx_that_is_a_cname() {
 #[test]
 fn cdn_bot_check_blocks_mail_servers_only() {
     let mut o = healthy();
-    o.policy = Some(fetch(403, "text/html", "<html><body>Checking your browser</body></html>"));
+    o.policy = Some(fetch(
+        403,
+        "text/html",
+        "<html><body>Checking your browser</body></html>",
+    ));
     o.policy_browser = Some(fetch(200, "text/plain", POLICY));
     check(o, Verdict::Broken, &["policy-ua-blocked"]);
 }
@@ -232,23 +297,37 @@ fn max_age_too_low_or_too_high() {
     o.policy = Some(fetch(200, "text/plain", &POLICY.replace("1209600", "3600")));
     check(o, Verdict::Enforced, &["max-age-short"]);
     let mut o = healthy();
-    o.policy = Some(fetch(200, "text/plain", &POLICY.replace("1209600", "63115200")));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        &POLICY.replace("1209600", "63115200"),
+    ));
     check(o, Verdict::Broken, &["policy-max-age-too-large"]);
 }
 
 #[test]
 fn testing_mode_and_tls_rpt() {
     let mut o = healthy();
-    o.policy = Some(fetch(200, "text/plain", &POLICY.replace("enforce", "testing")));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        &POLICY.replace("enforce", "testing"),
+    ));
     o.tlsrpt_txt = Lookup::status(DnsStatus::NxDomain);
     let r = check(o, Verdict::Testing, &["mode-testing", "tlsrpt-missing"]);
-    let f = r.findings.iter().find(|f| f.code.as_str() == "tlsrpt-missing").unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "tlsrpt-missing")
+        .unwrap();
     assert_eq!(f.severity, Severity::Warning);
     let mut o = healthy();
     o.tlsrpt_txt = Lookup::ok(vec!["v=TLSRPTv1;".into()]);
     check(o, Verdict::Enforced, &["tlsrpt-rua-missing"]);
     let mut o = healthy();
-    o.tlsrpt_txt = Lookup::ok(vec!["v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.net".into()]);
+    o.tlsrpt_txt = Lookup::ok(vec![
+        "v=TLSRPTv1; rua=mailto:a@example.com,mailto:b@example.net".into(),
+    ]);
     let r = check(o, Verdict::Enforced, &["tlsrpt-rua-multiple"]);
     assert_eq!(r.tlsrpt_rua.unwrap().len(), 2);
 }
@@ -256,7 +335,11 @@ fn testing_mode_and_tls_rpt() {
 #[test]
 fn teardown_with_mode_none() {
     let mut o = healthy();
-    o.policy = Some(fetch(200, "text/plain", "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n"));
+    o.policy = Some(fetch(
+        200,
+        "text/plain",
+        "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n",
+    ));
     let r = check(o, Verdict::None, &["mode-none"]);
     assert!(!codes(&r).contains(&"mx-not-covered"));
 }
@@ -280,13 +363,20 @@ fn dns_failures_null_mx_dane_and_delegation() {
     o.sts_txt = Lookup::status(DnsStatus::ServFail);
     check(o, Verdict::Broken, &["txt-lookup-failed"]);
     let mut o = healthy();
-    o.mx = Lookup::ok(vec![MxHost { preference: 0, host: String::new() }]);
+    o.mx = Lookup::ok(vec![MxHost {
+        preference: 0,
+        host: String::new(),
+    }]);
     check(o, Verdict::Enforced, &["mx-null"]);
     let mut o = healthy();
     o.tlsa_hosts = vec!["mx1.example.com".into()];
     o.sts_txt.cnames = vec!["example.com.policy.hoster.example".into()];
     o.policy_host.cnames = vec!["hosted.hoster.example".into()];
-    check(o, Verdict::Enforced, &["dane-present", "txt-cname", "policy-host-cname"]);
+    check(
+        o,
+        Verdict::Enforced,
+        &["dane-present", "txt-cname", "policy-host-cname"],
+    );
 }
 
 #[test]

@@ -15,7 +15,10 @@ fn pasted_forms_normalise_to_the_policy_domain() {
         ("mta-sts.example.com", "example.com"),
         ("_mta-sts.example.com", "example.com"),
         ("_smtp._tls.example.com", "example.com"),
-        ("https://mta-sts.example.com/.well-known/mta-sts.txt", "example.com"),
+        (
+            "https://mta-sts.example.com/.well-known/mta-sts.txt",
+            "example.com",
+        ),
         ("bücher.example", "xn--bcher-kva.example"),
         ("BÜCHER.example", "xn--bcher-kva.example"),
         ("xn--bcher-kva.example", "xn--bcher-kva.example"),
@@ -30,7 +33,10 @@ fn pasted_forms_normalise_to_the_policy_domain() {
     let d = normalise("bücher.example").unwrap();
     assert_eq!(d.unicode.as_deref(), Some("bücher.example"));
     assert!(d.changes.iter().any(|c| c.contains("A-label")));
-    assert_eq!(normalise("example.com").unwrap().changes, Vec::<String>::new());
+    assert_eq!(
+        normalise("example.com").unwrap().changes,
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -43,13 +49,25 @@ fn bad_input_gets_a_specific_message() {
         ("192.0.2.1", DomainErrorKind::IpAddress, "IP address"),
         ("[2001:db8::1]", DomainErrorKind::IpAddress, "IP address"),
         ("2001:db8::1", DomainErrorKind::IpAddress, "IP address"),
-        ("https://[2001:db8::1]/", DomainErrorKind::IpAddress, "IP address"),
+        (
+            "https://[2001:db8::1]/",
+            DomainErrorKind::IpAddress,
+            "IP address",
+        ),
         ("example..com", DomainErrorKind::EmptyLabel, "two dots"),
-        (".example.com", DomainErrorKind::EmptyLabel, "starts with a dot"),
+        (
+            ".example.com",
+            DomainErrorKind::EmptyLabel,
+            "starts with a dot",
+        ),
         (long_label.as_str(), DomainErrorKind::LabelTooLong, "63"),
         (long_name.as_str(), DomainErrorKind::NameTooLong, "253"),
         ("exa mple.com", DomainErrorKind::InvalidCharacter, "space"),
-        ("foo_bar.example.com", DomainErrorKind::InvalidCharacter, "underscore"),
+        (
+            "foo_bar.example.com",
+            DomainErrorKind::InvalidCharacter,
+            "underscore",
+        ),
         ("exa$mple.com", DomainErrorKind::InvalidCharacter, "`$`"),
         ("-example.com", DomainErrorKind::Hyphen, "hyphen"),
         ("localhost", DomainErrorKind::SingleLabel, "single label"),

@@ -17,13 +17,19 @@ fn every_real_world_policy_gets_the_expected_verdict_and_codes() {
     for row in table.lines().skip(1) {
         let cols: Vec<&str> = row.split('\t').collect();
         let (file, valid) = (cols[0], cols[1] == "valid");
-        let must: Vec<&str> = cols.get(2).map(|c| c.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let must: Vec<&str> = cols
+            .get(2)
+            .map(|c| c.split(',').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
         listed.insert(file.to_string());
         let body = std::fs::read(format!("{DIR}/policies/{file}")).unwrap();
         let result = lint(Kind::Policy, &body, None);
         let got: Vec<&str> = result.findings.iter().map(|f| f.code.as_str()).collect();
         if result.valid != valid || must.iter().any(|m| !got.contains(m)) {
-            failures.push(format!("{file}: valid={} codes={got:?}, expected valid={valid} with {must:?}", result.valid));
+            failures.push(format!(
+                "{file}: valid={} codes={got:?}, expected valid={valid} with {must:?}",
+                result.valid
+            ));
         }
         // Every error finding must point at a place and say how to fix it.
         for f in result.findings.iter().filter(|f| f.is_error()) {
@@ -54,7 +60,10 @@ fn real_world_records_lint_as_documented() {
         let expect_valid = value != "v=TLSRPTv1;";
         assert_eq!(result.valid, expect_valid, "{value}: {:?}", result.findings);
         if !expect_valid {
-            assert!(result.findings.iter().any(|f| f.code.as_str() == "tlsrpt-rua-missing"));
+            assert!(result
+                .findings
+                .iter()
+                .any(|f| f.code.as_str() == "tlsrpt-rua-missing"));
         }
     }
 }

@@ -246,7 +246,10 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
                 ),
             ));
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(err(
                 DomainErrorKind::InvalidCharacter,
                 format!("`{s}` contains a character that cannot be in a host name. Enter the mail domain, for example example.com."),
@@ -279,7 +282,10 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
 /// True for dotted-quad IPv4 and anything with a colon (IPv6), bracketed or not.
 pub fn looks_like_ip(s: &str) -> bool {
     let s = s.trim_start_matches('[').trim_end_matches(']');
-    if s.contains(':') && s.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+    if s.contains(':')
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    {
         return true;
     }
     let parts: Vec<&str> = s.trim_end_matches('.').split('.').collect();

@@ -151,13 +151,16 @@ pub fn suggest(hosts: &[String]) -> Vec<Suggestion> {
 
 /// Generates the policy, the records and the zone lines.
 pub fn generate(req: &Request) -> Result<Generated, GenerateError> {
-    let d = domain::normalise(&req.domain)
-        .map_err(|e: DomainError| gen_err("domain", e.message))?;
+    let d =
+        domain::normalise(&req.domain).map_err(|e: DomainError| gen_err("domain", e.message))?;
     let domain = d.ascii;
     if req.max_age > MAX_MAX_AGE {
         return Err(gen_err(
             "max_age",
-            format!("max_age {} is over the maximum {MAX_MAX_AGE} seconds (RFC 8461 §3.2).", req.max_age),
+            format!(
+                "max_age {} is over the maximum {MAX_MAX_AGE} seconds (RFC 8461 §3.2).",
+                req.max_age
+            ),
         ));
     }
 
@@ -200,11 +203,7 @@ pub fn generate(req: &Request) -> Result<Generated, GenerateError> {
         IdStrategy::Timestamp(secs) => timestamp_id(*secs),
         IdStrategy::ContentHash => {
             let digest = Sha256::digest(policy.as_bytes());
-            digest
-                .iter()
-                .take(10)
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            digest.iter().take(10).map(|b| format!("{b:02x}")).collect()
         }
         IdStrategy::Manual(id) => {
             let id = id.trim();

@@ -96,7 +96,8 @@ pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
     }
     for pat in &p.mx {
         let own = domain.is_some_and(|d| {
-            pat.base.eq_ignore_ascii_case(d) || pat.base.to_ascii_lowercase().ends_with(&format!(".{d}"))
+            pat.base.eq_ignore_ascii_case(d)
+                || pat.base.to_ascii_lowercase().ends_with(&format!(".{d}"))
         });
         if !own && is_placeholder(&pat.base) {
             out.push(Finding::new(
@@ -150,5 +151,6 @@ fn is_placeholder(base: &str) -> bool {
     ["example.com", "example.net", "example.org"]
         .iter()
         .any(|e| b == *e || b.ends_with(&format!(".{e}")))
-        || b.split('.').any(|l| l.starts_with("your") || l == "yourdomain")
+        || b.split('.')
+            .any(|l| l.starts_with("your") || l == "yourdomain")
 }

@@ -115,7 +115,11 @@ pub struct ParseError {
 
 impl core::fmt::Display for ParseError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -226,7 +230,9 @@ pub fn check(body: &[u8]) -> Checked {
             f.push(
                 Finding::new(
                     Code::PolicyBareCr,
-                    format!("Line {n}: a carriage return (CR) that is not part of a CRLF line ending."),
+                    format!(
+                        "Line {n}: a carriage return (CR) that is not part of a CRLF line ending."
+                    ),
                     "End every line with CRLF or LF; remove stray CR characters.",
                 )
                 .at(n, c + 1),
@@ -248,8 +254,12 @@ pub fn check(body: &[u8]) -> Checked {
                 "Remove the empty line; every line of a policy is a `key: value` field."
             };
             f.push(
-                Finding::new(Code::PolicyBlankLine, format!("Line {n} {what}; the policy grammar has no empty lines."), fix)
-                    .at(n, 1),
+                Finding::new(
+                    Code::PolicyBlankLine,
+                    format!("Line {n} {what}; the policy grammar has no empty lines."),
+                    fix,
+                )
+                .at(n, 1),
             );
             continue;
         }
@@ -259,7 +269,10 @@ pub fn check(body: &[u8]) -> Checked {
             f.push(
                 Finding::new(
                     Code::PolicyComment,
-                    format!("Line {n} is a comment (`{}`); the policy format has no comments.", clip(content)),
+                    format!(
+                        "Line {n} is a comment (`{}`); the policy format has no comments.",
+                        clip(content)
+                    ),
                     "Delete comment lines from the served file (keep notes elsewhere).",
                 )
                 .at(n, lead + 1),
@@ -270,7 +283,10 @@ pub fn check(body: &[u8]) -> Checked {
             f.push(
                 Finding::new(
                     Code::PolicyLeadingWhitespace,
-                    format!("Line {n} starts with {lead} whitespace character(s) before `{}`.", clip(content)),
+                    format!(
+                        "Line {n} starts with {lead} whitespace character(s) before `{}`.",
+                        clip(content)
+                    ),
                     "Start every line at the first column.",
                 )
                 .at(n, 1)
@@ -280,12 +296,18 @@ pub fn check(body: &[u8]) -> Checked {
         let Some(colon) = content.find(':') else {
             let (msg, fix) = if let Some(item) = content.strip_prefix("- ") {
                 (
-                    format!("Line {n} (`{}`) is a YAML-style list item; policies have no lists.", clip(content)),
+                    format!(
+                        "Line {n} (`{}`) is a YAML-style list item; policies have no lists.",
+                        clip(content)
+                    ),
                     format!("Write each host on its own line as `mx: {}`.", item.trim()),
                 )
             } else {
                 (
-                    format!("Line {n} (`{}`) has no `:`; every line must be `key: value`.", clip(content)),
+                    format!(
+                        "Line {n} (`{}`) has no `:`; every line must be `key: value`.",
+                        clip(content)
+                    ),
                     "Write the line as `key: value`, e.g. `mode: enforce`.".to_string(),
                 )
             };
@@ -473,7 +495,10 @@ pub fn check(body: &[u8]) -> Checked {
                             .at(n, value_col),
                         );
                     }
-                    if let Some((first, _)) = mx_values.iter().find(|(_, v)| v.eq_ignore_ascii_case(value)) {
+                    if let Some((first, _)) = mx_values
+                        .iter()
+                        .find(|(_, v)| v.eq_ignore_ascii_case(value))
+                    {
                         f.push(
                             Finding::new(
                                 Code::PolicyMxDuplicate,
@@ -493,7 +518,9 @@ pub fn check(body: &[u8]) -> Checked {
                     f.push(
                         Finding::new(
                             Code::PolicySyntax,
-                            format!("Line {n}: the field `{key}` has no value; every field needs one."),
+                            format!(
+                                "Line {n}: the field `{key}` has no value; every field needs one."
+                            ),
                             "Give the field a value or delete the line.",
                         )
                         .at(n, value_col),
@@ -667,7 +694,9 @@ fn unknown_field(key: &str, value: &str, n: usize, col: usize) -> Finding {
     match guess {
         Some(k) => Finding::new(
             Code::PolicyUnknownField,
-            format!("Line {n}: `{key}` is not a policy field (did you mean `{k}`?); senders ignore it."),
+            format!(
+                "Line {n}: `{key}` is not a policy field (did you mean `{k}`?); senders ignore it."
+            ),
             format!("Field names are lower case and exact: write `{k}:`."),
         )
         .with_severity(super::Severity::Warning)
@@ -754,7 +783,12 @@ fn split_lines(body: &[u8]) -> Vec<(&[u8], Term)> {
 fn line_col(body: &[u8], offset: usize) -> (usize, usize) {
     let before = &body[..offset.min(body.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+    let col = offset
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, col)
 }
 

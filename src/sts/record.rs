@@ -101,7 +101,9 @@ pub fn ext_value_error(value: &str) -> Option<(usize, String)> {
     value.bytes().enumerate().find_map(|(i, b)| {
         let why = match b {
             b'=' => "`=` is not allowed inside a value",
-            b' ' | b'\t' => "whitespace is not allowed inside a value (fields are separated by `;`)",
+            b' ' | b'\t' => {
+                "whitespace is not allowed inside a value (fields are separated by `;`)"
+            }
             0x00..=0x1f | 0x7f => "control characters are not allowed",
             0x80..=0xff => "only US-ASCII is allowed",
             _ => return None,

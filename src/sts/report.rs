@@ -65,7 +65,10 @@ pub enum DnsStatus {
 impl DnsStatus {
     /// True when the name was answered (with or without records).
     pub fn answered(self) -> bool {
-        matches!(self, DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain)
+        matches!(
+            self,
+            DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain
+        )
     }
 }
 
@@ -358,7 +361,8 @@ pub fn build(obs: Observations) -> Report {
     let mut partial = policy::Partial::default();
     let mut policy_served = false;
     if let Some(fetch) = &obs.policy {
-        let (served, p, part, ff) = check_fetch(&d, fetch, obs.policy_browser.as_ref(), &obs.policy_host);
+        let (served, p, part, ff) =
+            check_fetch(&d, fetch, obs.policy_browser.as_ref(), &obs.policy_host);
         policy_served = served;
         policy = p;
         partial = part;
@@ -538,10 +542,10 @@ pub fn build(obs: Observations) -> Report {
     let has_error = f
         .iter()
         .any(|x| x.is_error() && !x.code.as_str().starts_with("tlsrpt-"));
-    let verdict = if !configured && (txt_missing || txt_failed.is_none()) {
+    // A failed TXT lookup leaves it open whether MTA-STS is configured;
+    // that is reported as broken, since senders cannot find a policy either.
+    let verdict = if !configured && txt_failed.is_none() {
         Verdict::NotConfigured
-    } else if txt_failed.is_some() && sel.sts_count == 0 && !policy_served {
-        Verdict::Broken
     } else if has_error || sel.record.is_none() || policy.is_none() {
         Verdict::Broken
     } else {
@@ -667,7 +671,9 @@ fn check_fetch(
             };
             f.push(Finding::new(
                 Code::PolicyHttpStatus,
-                format!("{url} answers HTTP {status}{why}; a policy is only valid with status 200."),
+                format!(
+                    "{url} answers HTTP {status}{why}; a policy is only valid with status 200."
+                ),
                 "Serve the policy file at exactly /.well-known/mta-sts.txt with status 200.",
             ));
         }
@@ -676,7 +682,13 @@ fn check_fetch(
 
     let ct = fetch.header("content-type");
     let media = ct
-        .map(|c| c.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let charset = ct.and_then(|c| {
         c.split(';').skip(1).find_map(|p| {
@@ -687,7 +699,9 @@ fn check_fetch(
         })
     });
     if media != "text/plain" {
-        let got = ct.map(|c| format!("`{c}`")).unwrap_or_else(|| "no Content-Type".to_string());
+        let got = ct
+            .map(|c| format!("`{c}`"))
+            .unwrap_or_else(|| "no Content-Type".to_string());
         f.push(Finding::new(
             Code::PolicyContentType,
             format!("The policy is served with {got}; senders should only accept text/plain."),

@@ -33,7 +33,10 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
         findings.push(
             Finding::new(
                 Code::TlsrptSyntax,
-                format!("Column {}: a non-ASCII character; the record is ASCII.", i + 1),
+                format!(
+                    "Column {}: a non-ASCII character; the record is ASCII.",
+                    i + 1
+                ),
                 "Retype the record in plain ASCII.",
             )
             .at(1, i + 1),
@@ -207,7 +210,10 @@ fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
         return Some(
             Finding::new(
                 Code::TlsrptRuaInvalid,
-                format!("Column {}: `{uri}` has no scheme; reporters need `mailto:` or `https:`.", at + 1),
+                format!(
+                    "Column {}: `{uri}` has no scheme; reporters need `mailto:` or `https:`.",
+                    at + 1
+                ),
                 "Prefix an e-mail address with `mailto:`.",
             )
             .at(1, at + 1)
@@ -224,7 +230,10 @@ fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
-        return bad(format!("Column {}: `{uri}` does not start with a URI scheme.", at + 1));
+        return bad(format!(
+            "Column {}: `{uri}` does not start with a URI scheme.",
+            at + 1
+        ));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "mailto" => {

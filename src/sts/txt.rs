@@ -84,7 +84,10 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
             findings.push(
                 Finding::new(
                     Code::TxtNotSts,
-                    format!("`{}` is not an MTA-STS record: it does not begin with `v=STSv1`.", shorten(value)),
+                    format!(
+                        "`{}` is not an MTA-STS record: it does not begin with `v=STSv1`.",
+                        shorten(value)
+                    ),
                     "An _mta-sts record looks like `v=STSv1; id=20240101T000000`.",
                 )
                 .at(1, 1)
@@ -175,7 +178,10 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 findings.push(
                     Finding::new(
                         Code::TxtExtension,
-                        format!("`{}={}` is an extension field; senders ignore it.", field.name, field.value),
+                        format!(
+                            "`{}={}` is an extension field; senders ignore it.",
+                            field.name, field.value
+                        ),
                         "Nothing to do unless it is a typo for `id`.",
                     )
                     .at(1, field.name_at + 1),

@@ -142,11 +142,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let result = lint::lint(kind, &input, domain.as_deref());
             if json {
-                println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?
+                );
             } else {
                 print!("{}", render::lint(kind, &result, color()));
             }
-            Ok(if result.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if result.valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::MatchMx { pattern, host } => match mx::matches(&pattern, &host) {
             Ok(true) => {
@@ -194,7 +201,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let out = generate::generate(&req).map_err(|e| e.to_string())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+                );
             } else {
                 print!("{}", render::generated(&out));
             }
@@ -215,11 +225,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 })
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
+                );
             } else {
                 for c in mtasts::sts::Code::ALL {
                     let e = c.entry();
-                    println!("{:<28} {:<8} {:<26} {}", c.as_str(), e.severity.as_str(), e.rfc, e.title);
+                    println!(
+                        "{:<28} {:<8} {:<26} {}",
+                        c.as_str(),
+                        e.severity.as_str(),
+                        e.rfc,
+                        e.title
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -258,4 +277,3 @@ fn now() -> u64 {
 fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
-

@@ -19,7 +19,11 @@ pub fn finding(f: &Finding, color: bool) -> String {
         Severity::Warning => ("warning", "33;1"),
         Severity::Info => ("info", "36"),
     };
-    let mut out = format!("{:<8} {}", paint(label, c, color), paint(f.code.as_str(), "1", color));
+    let mut out = format!(
+        "{:<8} {}",
+        paint(label, c, color),
+        paint(f.code.as_str(), "1", color)
+    );
     if let Some(p) = f.position {
         out.push_str(&format!("  (line {}, column {})", p.line, p.column));
     }
@@ -66,13 +70,22 @@ pub fn lint(kind: Kind, result: &Lint, color: bool) -> String {
 
 pub fn generated(g: &Generated) -> String {
     let mut out = String::new();
-    out.push_str(&format!("# Policy file: serve at {} as text/plain\n", g.policy_url));
+    out.push_str(&format!(
+        "# Policy file: serve at {} as text/plain\n",
+        g.policy_url
+    ));
     out.push_str(&g.policy.replace("\r\n", "\n"));
     out.push_str(&format!("\n# TXT _mta-sts.{}\n{}\n", g.domain, g.sts_txt));
-    out.push_str(&format!("\n# TXT _smtp._tls.{}\n{}\n", g.domain, g.tlsrpt_txt));
+    out.push_str(&format!(
+        "\n# TXT _smtp._tls.{}\n{}\n",
+        g.domain, g.tlsrpt_txt
+    ));
     out.push_str(&format!("\n# Zone file lines\n{}", g.zone));
     for s in &g.suggestions {
-        out.push_str(&format!("\n# {} ({}) is covered by {}", s.host, s.provider, s.pattern));
+        out.push_str(&format!(
+            "\n# {} ({}) is covered by {}",
+            s.host, s.provider, s.pattern
+        ));
     }
     if !g.suggestions.is_empty() {
         out.push('\n');
