@@ -7,3 +7,5 @@
 //! around it.
 
 pub mod sts;
+#[cfg(feature = "ui")]
+pub mod ui;

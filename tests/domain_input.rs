@@ -23,6 +23,8 @@ fn pasted_forms_normalise_to_the_policy_domain() {
         ("BÜCHER.example", "xn--bcher-kva.example"),
         ("xn--bcher-kva.example", "xn--bcher-kva.example"),
         ("mail.example.co.uk", "mail.example.co.uk"),
+        // Found by the soak run: an invisible BOM hid the mta-sts prefix.
+        ("\u{feff}Mta-Sts.Bücher.example", "xn--bcher-kva.example"),
     ] {
         let d = normalise(input).unwrap_or_else(|e| panic!("{input}: {e}"));
         assert_eq!(d.ascii, want, "{input}");

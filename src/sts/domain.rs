@@ -208,7 +208,7 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
         }
     }
 
-    let ascii = idna::domain_to_ascii(&s).map_err(|_| {
+    let mut ascii = idna::domain_to_ascii(&s).map_err(|_| {
         err(
             DomainErrorKind::Idna,
             format!("`{s}` is not a valid internationalised domain name (UTS 46). Check the spelling, or enter its xn-- form."),
@@ -219,6 +219,17 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
             changes.push("lower-cased".to_string());
         } else {
             changes.push(format!("converted to the A-label form {ascii}"));
+        }
+    }
+    // UTS 46 drops invisible characters (a pasted BOM or zero-width space),
+    // which can uncover one of the MTA-STS prefixes only now.
+    for prefix in ["mta-sts.", "_mta-sts.", "_smtp._tls."] {
+        if ascii.starts_with(prefix) && ascii.len() > prefix.len() {
+            changes.push(format!(
+                "checked the domain itself: `{}` is one of its MTA-STS names",
+                &prefix[..prefix.len() - 1]
+            ));
+            ascii = ascii[prefix.len()..].to_string();
         }
     }
     if ascii.len() > MAX_NAME {

@@ -153,7 +153,9 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
 }
 
 fn has_scheme(uri: &str, scheme: &str) -> bool {
-    uri.len() >= scheme.len() && uri[..scheme.len()].eq_ignore_ascii_case(scheme)
+    uri.as_bytes()
+        .get(..scheme.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
 }
 
 /// RFC 3986 characters allowed in a TLS-RPT URI (`,`, `!` and `;` must be
