@@ -9,7 +9,10 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{domain, mx};
 
+mod fetch;
+mod proxy;
 mod render;
+mod serve;
 
 #[derive(Parser)]
 #[command(
@@ -87,11 +90,60 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the web app and the policy proxy (/api/policy) locally.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "MTASTS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The built app (Trunk's output directory).
+        #[arg(long, env = "MTASTS_DIST", default_value = "dist")]
+        dist: std::path::PathBuf,
+        #[command(flatten)]
+        fetch: FetchArgs,
+        /// Policy checks per client address per minute (0: no limit).
+        #[arg(long, env = "MTASTS_RATE_LIMIT", default_value_t = 60)]
+        rate_limit: u32,
+        /// Do not log requests.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List every finding code with its severity and RFC section.
     Codes {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How policies are fetched (serve and check).
+#[derive(clap::Args, Clone, Debug)]
+struct FetchArgs {
+    /// Also trust the CA certificates in this PEM file (e.g. a test CA).
+    #[arg(long, env = "MTASTS_EXTRA_CA")]
+    extra_ca: Option<std::path::PathBuf>,
+    /// Allow fetching from private, loopback and link-local addresses (test beds only).
+    #[arg(long, env = "MTASTS_ALLOW_PRIVATE")]
+    allow_private: bool,
+    /// Give up on a policy fetch after this many seconds (body included).
+    #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = 20)]
+    timeout: u64,
+}
+
+impl FetchArgs {
+    fn config(&self) -> Result<fetch::FetchConfig, String> {
+        let extra_ca = match &self.extra_ca {
+            Some(p) => {
+                Some(std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?)
+            }
+            None => None,
+        };
+        let timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        Ok(fetch::FetchConfig {
+            allow_private: self.allow_private,
+            extra_ca,
+            connect_timeout: timeout.min(std::time::Duration::from_secs(10)),
+            timeout,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -210,6 +262,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve {
+            listen,
+            dist,
+            fetch,
+            rate_limit,
+            quiet,
+        } => {
+            let config = serve::ServeConfig {
+                listen,
+                dist,
+                fetch: fetch.config()?,
+                rate_limit,
+                log: !quiet,
+            };
+            runtime()?.block_on(serve::serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Codes { json } => {
             let entries: Vec<_> = mtasts::sts::Code::ALL
                 .iter()
@@ -244,6 +313,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {

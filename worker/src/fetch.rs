@@ -1,0 +1,319 @@
+//! The native policy fetch: the proxy rules of [`crate::proxy`] on reqwest
+//! with rustls. Redirects are never followed, every address connected to is
+//! checked (a resolver that refuses non-public answers, and the peer address
+//! again after connecting, so DNS rebinding cannot pass), the body is cut at
+//! 64 KiB, and each failure gets its class.
+
+use std::error::Error as StdError;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mtasts::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::proxy::{self, PolicyRequest};
+
+/// How the fetcher connects.
+#[derive(Clone, Debug)]
+pub struct FetchConfig {
+    /// Connect to private, loopback and link-local addresses (test beds only).
+    pub allow_private: bool,
+    /// Extra trusted CA certificates (PEM), besides the built-in web roots.
+    pub extra_ca: Option<Vec<u8>>,
+    pub connect_timeout: Duration,
+    /// Whole request, body included: a server that trickles is cut here.
+    pub timeout: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allow_private: false,
+            extra_ca: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Refusal by the guarded resolver, recognised again when classifying.
+#[derive(Debug)]
+enum Guard {
+    NoAddress(String),
+    Forbidden(String),
+}
+
+impl std::fmt::Display for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Guard::NoAddress(m) | Guard::Forbidden(m) => f.write_str(m),
+        }
+    }
+}
+
+impl StdError for Guard {}
+
+/// Resolves with the system resolver and keeps only allowed addresses.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let ips = lookup(&host)
+                .await
+                .map_err(|e| -> Box<dyn StdError + Send + Sync> { Box::new(e) })?;
+            let ok: Vec<SocketAddr> = ips
+                .into_iter()
+                .filter(|ip| proxy::address_allowed(*ip, allow))
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
+            if ok.is_empty() {
+                return Err(Box::new(Guard::Forbidden(format!(
+                    "{host} resolves only to non-public addresses; the proxy does not connect to those"
+                ))) as _);
+            }
+            Ok(Box::new(ok.into_iter()) as Addrs)
+        })
+    }
+}
+
+async fn lookup(host: &str) -> Result<Vec<IpAddr>, Guard> {
+    match tokio::net::lookup_host((host, 443)).await {
+        Ok(addrs) => {
+            let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+            ips.dedup();
+            if ips.is_empty() {
+                Err(Guard::NoAddress(format!("{host} has no A or AAAA record")))
+            } else {
+                Ok(ips)
+            }
+        }
+        Err(e) => Err(Guard::NoAddress(format!("{host} has no address ({e})"))),
+    }
+}
+
+/// Fetches policies the way a sending MTA does.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: FetchConfig,
+}
+
+impl Fetcher {
+    pub fn new(config: FetchConfig) -> Result<Self, String> {
+        let client = || -> Result<reqwest::Client, String> {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .tls_info(true)
+                .https_only(true)
+                .no_proxy()
+                .pool_max_idle_per_host(0)
+                .dns_resolver(Arc::new(GuardedResolver {
+                    allow_private: config.allow_private,
+                }));
+            if let Some(pem) = &config.extra_ca {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| format!("the extra CA file is not PEM: {e}"))?;
+                if certs.is_empty() {
+                    return Err("the extra CA file holds no certificate".into());
+                }
+                for c in certs {
+                    b = b.add_root_certificate(c);
+                }
+            }
+            b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
+        };
+        Ok(Fetcher {
+            client: client()?,
+            config,
+        })
+    }
+
+    /// Fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
+    pub async fn fetch(&self, req: &PolicyRequest) -> Fetch {
+        let start = Instant::now();
+        let mut out = Fetch {
+            url: req.url(),
+            ..Fetch::default()
+        };
+        self.fetch_into(req, &mut out).await;
+        out.elapsed_ms = Some(start.elapsed().as_millis() as u64);
+        out
+    }
+
+    async fn fetch_into(&self, req: &PolicyRequest, out: &mut Fetch) {
+        // Resolve once here for the report; the client's resolver checks
+        // again for the connection it actually makes.
+        match lookup(&req.host()).await {
+            Ok(ips) => {
+                out.addresses = ips.iter().map(IpAddr::to_string).collect();
+                if !ips
+                    .iter()
+                    .any(|ip| proxy::address_allowed(*ip, self.config.allow_private))
+                {
+                    out.error = Some(FetchError {
+                        class: FetchErrorClass::Forbidden,
+                        message: format!(
+                            "{} resolves only to non-public addresses ({}); the proxy does not connect to those",
+                            req.host(),
+                            out.addresses.join(", ")
+                        ),
+                    });
+                    return;
+                }
+            }
+            Err(e) => {
+                out.error = Some(FetchError {
+                    class: FetchErrorClass::NoAddress,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        }
+        let sent = self
+            .client
+            .get(req.url())
+            .header("user-agent", req.user_agent())
+            .header("accept", "text/plain, */*;q=0.1")
+            .header("cache-control", "no-cache")
+            .send()
+            .await;
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                out.error = Some(classify(&e));
+                return;
+            }
+        };
+        if let Some(peer) = resp.remote_addr() {
+            if !proxy::address_allowed(peer.ip(), self.config.allow_private) {
+                out.error = Some(FetchError {
+                    class: FetchErrorClass::Forbidden,
+                    message: format!("connected to the non-public address {}; refused", peer.ip()),
+                });
+                return;
+            }
+        }
+        out.status = Some(resp.status().as_u16());
+        out.headers = proxy::keep_headers(
+            resp.headers()
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v))),
+        );
+        out.certificate = resp
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|i| i.peer_certificate())
+            .and_then(certificate_facts);
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if !proxy::append_capped(&mut body, &chunk) {
+                        out.truncated = true;
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    out.error = Some(classify(&e));
+                    break;
+                }
+            }
+        }
+        out.body = Some(Body(body));
+    }
+}
+
+/// The facts of a DER certificate a person can act on.
+pub fn certificate_facts(der: &[u8]) -> Option<Certificate> {
+    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let subject_names = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .filter_map(|g| match g {
+                    GeneralName::DNSName(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Certificate {
+        subject_names,
+        issuer: Some(cert.issuer().to_string()),
+        not_before: Some(cert.validity().not_before.to_string()),
+        not_after: Some(cert.validity().not_after.to_string()),
+    })
+}
+
+/// Maps a reqwest error to the error class the report names, from the typed
+/// errors in its source chain (rustls, io, the guard), then from its text.
+pub fn classify(e: &reqwest::Error) -> FetchError {
+    let mut text = Vec::new();
+    let mut class = None;
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        text.push(err.to_string());
+        class = class.or_else(|| class_of(err));
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                class = class.or_else(|| class_of(inner));
+            }
+        }
+        cur = err.source();
+    }
+    text.dedup();
+    let message = text.join(": ");
+    let class = class.unwrap_or_else(|| {
+        if e.is_timeout() {
+            FetchErrorClass::Timeout
+        } else {
+            proxy::classify_error_text(&message)
+        }
+    });
+    FetchError { class, message }
+}
+
+fn class_of(err: &(dyn StdError + 'static)) -> Option<FetchErrorClass> {
+    use rustls::CertificateError as C;
+    if let Some(g) = err.downcast_ref::<Guard>() {
+        return Some(match g {
+            Guard::NoAddress(_) => FetchErrorClass::NoAddress,
+            Guard::Forbidden(_) => FetchErrorClass::Forbidden,
+        });
+    }
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(match tls {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::Expired | C::ExpiredContext { .. } => FetchErrorClass::TlsExpired,
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    FetchErrorClass::TlsHostname
+                }
+                C::UnknownIssuer => FetchErrorClass::TlsUntrusted,
+                _ => FetchErrorClass::Tls,
+            },
+            _ => FetchErrorClass::Tls,
+        });
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        return match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => Some(FetchErrorClass::ConnectionRefused),
+            std::io::ErrorKind::TimedOut => Some(FetchErrorClass::Timeout),
+            _ => None,
+        };
+    }
+    None
+}
