@@ -634,11 +634,34 @@ fn check_fetch(
                 "Check that the URL opens from outside your network.".to_string(),
             ),
         };
-        let msg = if err.message.is_empty() {
+        let mut msg = if err.message.is_empty() {
             msg
         } else {
             format!("{msg} ({})", err.message)
         };
+        if let Some(cert) = &fetch.certificate {
+            match err.class {
+                FetchErrorClass::TlsExpired => {
+                    if let Some(end) = &cert.not_after {
+                        msg.push_str(&format!(" The certificate expired on {end}."));
+                    }
+                }
+                FetchErrorClass::TlsHostname => msg.push_str(&format!(
+                    " The certificate is valid for: {}.",
+                    if cert.subject_names.is_empty() {
+                        "no DNS names".to_string()
+                    } else {
+                        cert.subject_names.join(", ")
+                    }
+                )),
+                FetchErrorClass::TlsUntrusted => {
+                    if let Some(issuer) = &cert.issuer {
+                        msg.push_str(&format!(" It was issued by {issuer}."));
+                    }
+                }
+                _ => {}
+            }
+        }
         f.push(Finding::new(code, msg, fix));
         return (false, None, policy::Partial::default(), f);
     }

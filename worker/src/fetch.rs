@@ -188,7 +188,19 @@ impl Fetcher {
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
-                out.error = Some(classify(&e));
+                let err = classify(&e);
+                if matches!(
+                    err.class,
+                    FetchErrorClass::TlsExpired
+                        | FetchErrorClass::TlsHostname
+                        | FetchErrorClass::TlsUntrusted
+                        | FetchErrorClass::Tls
+                ) {
+                    out.certificate =
+                        peek_certificate(&req.host(), self.config.allow_private, self.config.connect_timeout)
+                            .await;
+                }
+                out.error = Some(err);
                 return;
             }
         };
@@ -316,4 +328,72 @@ fn class_of(err: &(dyn StdError + 'static)) -> Option<FetchErrorClass> {
         };
     }
     None
+}
+
+/// Reads the certificate a policy host presents without judging it, so a
+/// failed handshake can still say what was wrong with it (expired when, valid
+/// for which names, issued by whom).
+pub async fn peek_certificate(host: &str, allow_private: bool, timeout: Duration) -> Option<Certificate> {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    #[derive(Debug)]
+    struct Accept(Arc<rustls::crypto::CryptoProvider>);
+    impl ServerCertVerifier for Accept {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Accept(provider)))
+        .with_no_client_auth();
+    let ip = lookup(host)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|ip| proxy::address_allowed(*ip, allow_private))?;
+    let name = ServerName::try_from(host.to_string()).ok()?;
+    let work = async {
+        let tcp = tokio::net::TcpStream::connect(SocketAddr::new(ip, 443)).await.ok()?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .ok()?;
+        let (_, conn) = tls.get_ref();
+        let der = conn.peer_certificates()?.first()?.to_vec();
+        certificate_facts(&der)
+    };
+    tokio::time::timeout(timeout, work).await.ok().flatten()
 }

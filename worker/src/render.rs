@@ -92,3 +92,52 @@ pub fn generated(g: &Generated) -> String {
     }
     out
 }
+
+/// A whole report: verdict first, then findings with fixes, then the MX
+/// coverage table and the raw records.
+pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
+    use mtasts::sts::report::Verdict;
+    let (word, c) = match r.verdict {
+        Verdict::Enforced => ("ENFORCED", "32;1"),
+        Verdict::Testing => ("TESTING", "33;1"),
+        Verdict::None => ("NONE (teardown)", "33;1"),
+        Verdict::NotConfigured => ("NOT CONFIGURED", "31;1"),
+        Verdict::Broken => ("BROKEN", "31;1"),
+    };
+    let mut out = format!("{}: {}\n{}\n", r.domain, paint(word, c, color), r.summary);
+    if !r.findings.is_empty() {
+        out.push_str(&format!("\n{}\n", paint("Findings", "1", color)));
+        for f in &r.findings {
+            out.push('\n');
+            out.push_str(&finding(f, color));
+        }
+    }
+    if !r.mx_coverage.is_empty() {
+        out.push_str(&format!("\n{}\n", paint("MX coverage", "1", color)));
+        let width = r.mx_coverage.iter().map(|c| c.host.len()).max().unwrap_or(0);
+        for row in &r.mx_coverage {
+            let covered = match &row.pattern {
+                Some(p) => paint(&format!("covered by {p}"), "32", color),
+                None => paint("NOT COVERED", "31;1", color),
+            };
+            out.push_str(&format!("  {:>5}  {:<width$}  {covered}\n", row.preference, row.host));
+        }
+    }
+    let o = &r.observations;
+    out.push_str(&format!("\n{}\n", paint("Records", "1", color)));
+    let list = |v: &[String]| if v.is_empty() { "(none)".to_string() } else { v.join(" | ") };
+    out.push_str(&format!("  _mta-sts.{}  TXT  {}\n", r.domain, list(&o.sts_txt.records)));
+    out.push_str(&format!("  _smtp._tls.{}  TXT  {}\n", r.domain, list(&o.tlsrpt_txt.records)));
+    if let Some(p) = &o.policy {
+        let status = p
+            .status
+            .map(|s| s.to_string())
+            .or_else(|| p.error.as_ref().map(|e| format!("{:?}", e.class)))
+            .unwrap_or_default();
+        out.push_str(&format!("  {}  {status}\n", p.url));
+        for (k, v) in &p.headers {
+            out.push_str(&format!("    {k}: {v}\n"));
+        }
+    }
+    out
+}
