@@ -21,7 +21,12 @@ fn measure(name: &str, body: &[u8]) {
     }
     let per = start.elapsed().as_nanos() as f64 / runs as f64;
     let mib_s = body.len() as f64 / per * 1e9 / (1024.0 * 1024.0);
-    println!("{name:<34} {:>7} bytes  {:>12.1} µs/run  {:>8.1} MiB/s  ({runs} runs)", body.len(), per / 1000.0, mib_s);
+    println!(
+        "{name:<34} {:>7} bytes  {:>12.1} µs/run  {:>8.1} MiB/s  ({runs} runs)",
+        body.len(),
+        per / 1000.0,
+        mib_s
+    );
 }
 
 fn main() {

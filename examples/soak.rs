@@ -36,8 +36,28 @@ const SEEDS: &[&str] = &[
 ];
 
 const PIECES: &[&[u8]] = &[
-    b"\r\n", b"\n", b"\r", b" ", b"\t", b";", b":", b"=", b"*.", b".", b",", b"v=STSv1", b"id=",
-    b"mx: ", b"mode: ", b"max_age: ", b"\xEF\xBB\xBF", b"\xC3\xA9", b"\xFF", b"<html>", b"#", b"-",
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b" ",
+    b"\t",
+    b";",
+    b":",
+    b"=",
+    b"*.",
+    b".",
+    b",",
+    b"v=STSv1",
+    b"id=",
+    b"mx: ",
+    b"mode: ",
+    b"max_age: ",
+    b"\xEF\xBB\xBF",
+    b"\xC3\xA9",
+    b"\xFF",
+    b"<html>",
+    b"#",
+    b"-",
 ];
 
 fn mutate(rng: &mut Rng) -> Vec<u8> {
@@ -73,20 +93,27 @@ fn mutate(rng: &mut Rng) -> Vec<u8> {
 type Check = fn(&[u8], &mut Rng) -> Result<(), String>;
 
 fn main() {
-    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     std::panic::set_hook(Box::new(|_| {}));
     let checks: &[(&str, Check)] = &[
         ("policy", |b, _| {
             let c = policy::check(b);
             let l = lint(Kind::Policy, b, None);
-            if l.valid != !l.findings.iter().any(|f| f.is_error()) || c.policy.is_some() != policy::parse(b).is_ok() {
+            if l.valid == l.findings.iter().any(|f| f.is_error())
+                || c.policy.is_some() != policy::parse(b).is_ok()
+            {
                 return Err("policy: check and parse disagree".into());
             }
             Ok(())
         }),
         ("txt", |b, _| {
             let s = String::from_utf8_lossy(b);
-            (txt::check(&s).0.is_some() == txt::parse(&s).is_ok()).then_some(()).ok_or("txt: check and parse disagree".into())
+            (txt::check(&s).0.is_some() == txt::parse(&s).is_ok())
+                .then_some(())
+                .ok_or("txt: check and parse disagree".into())
         }),
         ("tlsrpt", |b, _| {
             let _ = tlsrpt::check(&String::from_utf8_lossy(b));
@@ -102,11 +129,19 @@ fn main() {
         }),
         ("match-mx", |b, rng| {
             let s = String::from_utf8_lossy(b);
-            let hosts = ["mail.example.com", "example.com", "a.b.example.com", "MAIL.EXAMPLE.COM.", "x.example.net"];
+            let hosts = [
+                "mail.example.com",
+                "example.com",
+                "a.b.example.com",
+                "MAIL.EXAMPLE.COM.",
+                "x.example.net",
+            ];
             let h = hosts[rng.below(hosts.len())];
             if let Ok(m) = mx::matches(&s, h) {
                 if m != mx::reference_policy_matches(h, &[&s]) {
-                    return Err(format!("match-mx: {s} vs {h} disagrees with RFC 8461 Appendix B"));
+                    return Err(format!(
+                        "match-mx: {s} vs {h} disagrees with RFC 8461 Appendix B"
+                    ));
                 }
             }
             Ok(())
@@ -124,7 +159,11 @@ fn main() {
                 ttl: 300,
             };
             if let Ok(g) = generate(&req) {
-                for (kind, t) in [(Kind::Policy, &g.policy), (Kind::Txt, &g.sts_txt), (Kind::Tlsrpt, &g.tlsrpt_txt)] {
+                for (kind, t) in [
+                    (Kind::Policy, &g.policy),
+                    (Kind::Txt, &g.sts_txt),
+                    (Kind::Tlsrpt, &g.tlsrpt_txt),
+                ] {
                     if !lint(kind, t.as_bytes(), Some("example.org")).valid {
                         return Err(format!("generate: output does not lint clean: {t:?}"));
                     }
@@ -151,7 +190,10 @@ fn main() {
         }
         println!("{name:<9} tried {n:>9}  failed {failed}");
         if let Some((i, err, input)) = first {
-            println!("          first failure at input #{i}: {err}: {:?}", String::from_utf8_lossy(&input));
+            println!(
+                "          first failure at input #{i}: {err}: {:?}",
+                String::from_utf8_lossy(&input)
+            );
         }
         failed_total += failed;
     }

@@ -155,9 +155,7 @@ pub fn encode_name(name: &str) -> Result<Vec<u8>, NameError> {
                 let digits = bytes.get(i + 1..i + 4);
                 match digits {
                     Some(d) if d.iter().all(u8::is_ascii_digit) => {
-                        let v = d
-                            .iter()
-                            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
+                        let v = d.iter().fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
                         let v = u8::try_from(v).map_err(|_| NameError::BadEscape)?;
                         label.push(v);
                         i += 4;
@@ -253,7 +251,10 @@ pub fn base64url(bytes: &[u8]) -> String {
 /// with `?` or `&` as the endpoint already has a query or not.
 pub fn doh_get_url(endpoint: &str, name: &str, qtype: RecordType) -> Result<String, NameError> {
     let sep = if endpoint.contains('?') { '&' } else { '?' };
-    Ok(format!("{endpoint}{sep}dns={}", query_base64url(name, qtype)?))
+    Ok(format!(
+        "{endpoint}{sep}dns={}",
+        query_base64url(name, qtype)?
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -590,7 +591,10 @@ pub enum RData {
     Txt(Txt),
     Tlsa(Tlsa),
     /// Any other type (RRSIG, NSEC, SOA, ...), undecoded.
-    Other { rtype: u16, data: Vec<u8> },
+    Other {
+        rtype: u16,
+        data: Vec<u8>,
+    },
 }
 
 /// A resource record, RFC 1035 §4.1.3.

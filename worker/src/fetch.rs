@@ -196,9 +196,12 @@ impl Fetcher {
                         | FetchErrorClass::TlsUntrusted
                         | FetchErrorClass::Tls
                 ) {
-                    out.certificate =
-                        peek_certificate(&req.host(), self.config.allow_private, self.config.connect_timeout)
-                            .await;
+                    out.certificate = peek_certificate(
+                        &req.host(),
+                        self.config.allow_private,
+                        self.config.connect_timeout,
+                    )
+                    .await;
                 }
                 out.error = Some(err);
                 return;
@@ -333,7 +336,11 @@ fn class_of(err: &(dyn StdError + 'static)) -> Option<FetchErrorClass> {
 /// Reads the certificate a policy host presents without judging it, so a
 /// failed handshake can still say what was wrong with it (expired when, valid
 /// for which names, issued by whom).
-pub async fn peek_certificate(host: &str, allow_private: bool, timeout: Duration) -> Option<Certificate> {
+pub async fn peek_certificate(
+    host: &str,
+    allow_private: bool,
+    timeout: Duration,
+) -> Option<Certificate> {
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{DigitallySignedStruct, SignatureScheme};
@@ -357,7 +364,12 @@ pub async fn peek_certificate(host: &str, allow_private: bool, timeout: Duration
             c: &CertificateDer<'_>,
             d: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls12_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
         }
         fn verify_tls13_signature(
             &self,
@@ -365,7 +377,12 @@ pub async fn peek_certificate(host: &str, allow_private: bool, timeout: Duration
             c: &CertificateDer<'_>,
             d: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls13_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
         }
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.signature_verification_algorithms.supported_schemes()
@@ -386,7 +403,9 @@ pub async fn peek_certificate(host: &str, allow_private: bool, timeout: Duration
         .find(|ip| proxy::address_allowed(*ip, allow_private))?;
     let name = ServerName::try_from(host.to_string()).ok()?;
     let work = async {
-        let tcp = tokio::net::TcpStream::connect(SocketAddr::new(ip, 443)).await.ok()?;
+        let tcp = tokio::net::TcpStream::connect(SocketAddr::new(ip, 443))
+            .await
+            .ok()?;
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await

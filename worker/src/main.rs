@@ -9,9 +9,11 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{domain, mx};
 
+mod check;
 mod fetch;
 mod proxy;
 mod render;
+mod resolve;
 mod serve;
 
 #[derive(Parser)]
@@ -89,6 +91,30 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Check a domain: DNS, the policy over HTTPS, MX coverage, TLS-RPT.
+    ///
+    /// Exit status: 0 enforced, 1 anything else, 2 usage error.
+    Check {
+        /// The mail domain (anything the web app's domain box accepts).
+        domain: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Ask this DNS server (IP or IP:PORT) with plain DNS; default: /etc/resolv.conf.
+        #[arg(long, env = "MTASTS_RESOLVER", conflicts_with = "doh")]
+        resolver: Option<String>,
+        /// Ask this DNS-over-HTTPS endpoint instead (RFC 8484).
+        #[arg(long, env = "MTASTS_DOH")]
+        doh: Option<String>,
+        /// The id seen last time, to detect a policy changed without a new id.
+        #[arg(long, requires = "previous_body")]
+        previous_id: Option<String>,
+        /// The policy body seen last time.
+        #[arg(long, requires = "previous_id")]
+        previous_body: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     /// Serve the web app and the policy proxy (/api/policy) locally.
     Serve {
@@ -262,6 +288,55 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check {
+            domain,
+            json,
+            resolver,
+            doh,
+            previous_id,
+            previous_body,
+            fetch,
+        } => {
+            let domain = domain::normalise(&domain).map_err(|e| e.message)?;
+            let transport = match (resolver, doh) {
+                (_, Some(url)) => resolve::Transport::Doh(url),
+                (Some(r), None) => resolve::Transport::Dns(parse_server(&r)?),
+                (None, None) => resolve::Transport::Dns(check::system_nameserver().ok_or(
+                    "no nameserver in /etc/resolv.conf; give one with --resolver or --doh",
+                )?),
+            };
+            let config = fetch.config()?;
+            let mut rc = resolve::ResolverConfig::new(transport);
+            rc.extra_ca = config.extra_ca.clone();
+            let resolver = resolve::Resolver::new(rc)?;
+            let fetcher = fetch::Fetcher::new(config)?;
+            let previous = match (previous_id, previous_body) {
+                (Some(id), Some(path)) => Some(mtasts::sts::report::Previous {
+                    id,
+                    body: mtasts::sts::report::Body(
+                        std::fs::read(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                    ),
+                }),
+                _ => None,
+            };
+            let report = runtime()?.block_on(check::check(&domain, &resolver, &fetcher, previous));
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+                );
+            } else {
+                print!("{}", render::report(&report, color()));
+            }
+            Ok(
+                if report.verdict == mtasts::sts::report::Verdict::Enforced {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                },
+            )
+        }
         Command::Serve {
             listen,
             dist,
@@ -313,6 +388,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.parse::<std::net::SocketAddr>()
+        .or_else(|_| {
+            s.parse::<std::net::IpAddr>()
+                .map(|ip| std::net::SocketAddr::new(ip, 53))
+        })
+        .map_err(|_| format!("`{s}` is not a DNS server address (IP or IP:PORT)"))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

@@ -114,20 +114,42 @@ pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
     }
     if !r.mx_coverage.is_empty() {
         out.push_str(&format!("\n{}\n", paint("MX coverage", "1", color)));
-        let width = r.mx_coverage.iter().map(|c| c.host.len()).max().unwrap_or(0);
+        let width = r
+            .mx_coverage
+            .iter()
+            .map(|c| c.host.len())
+            .max()
+            .unwrap_or(0);
         for row in &r.mx_coverage {
             let covered = match &row.pattern {
                 Some(p) => paint(&format!("covered by {p}"), "32", color),
                 None => paint("NOT COVERED", "31;1", color),
             };
-            out.push_str(&format!("  {:>5}  {:<width$}  {covered}\n", row.preference, row.host));
+            out.push_str(&format!(
+                "  {:>5}  {:<width$}  {covered}\n",
+                row.preference, row.host
+            ));
         }
     }
     let o = &r.observations;
     out.push_str(&format!("\n{}\n", paint("Records", "1", color)));
-    let list = |v: &[String]| if v.is_empty() { "(none)".to_string() } else { v.join(" | ") };
-    out.push_str(&format!("  _mta-sts.{}  TXT  {}\n", r.domain, list(&o.sts_txt.records)));
-    out.push_str(&format!("  _smtp._tls.{}  TXT  {}\n", r.domain, list(&o.tlsrpt_txt.records)));
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v.join(" | ")
+        }
+    };
+    out.push_str(&format!(
+        "  _mta-sts.{}  TXT  {}\n",
+        r.domain,
+        list(&o.sts_txt.records)
+    ));
+    out.push_str(&format!(
+        "  _smtp._tls.{}  TXT  {}\n",
+        r.domain,
+        list(&o.tlsrpt_txt.records)
+    ));
     if let Some(p) = &o.policy {
         let status = p
             .status
