@@ -70,7 +70,11 @@ async fn main() {
     }
     let peak = pid
         .and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+        })
         .unwrap_or_else(|| "?".into());
     println!(
         "load: {clients} clients for {secs} s: {ok} requests served correctly ({:.0}/s), {errors} errors, {wrong} mis-classified, server peak memory {peak} kB",
