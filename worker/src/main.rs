@@ -9,6 +9,21 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{domain, mx};
 
+/// Like `println!`/`print!`, but a closed pipe (`mtasts lint | head`) is
+/// not an error worth a panic.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 mod check;
 mod fetch;
 mod proxy;
@@ -220,12 +235,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let result = lint::lint(kind, &input, domain.as_deref());
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?
                 );
             } else {
-                print!("{}", render::lint(kind, &result, color()));
+                out!("{}", render::lint(kind, &result, color()));
             }
             Ok(if result.valid {
                 ExitCode::SUCCESS
@@ -235,11 +250,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::MatchMx { pattern, host } => match mx::matches(&pattern, &host) {
             Ok(true) => {
-                println!("match: `{pattern}` covers `{host}`");
+                outln!("match: `{pattern}` covers `{host}`");
                 Ok(ExitCode::SUCCESS)
             }
             Ok(false) => {
-                println!("no match: `{pattern}` does not cover `{host}`");
+                outln!("no match: `{pattern}` does not cover `{host}`");
                 Ok(ExitCode::from(1))
             }
             Err(e) => Err(format!("invalid {}: {}", e.what, e.message)),
@@ -279,12 +294,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let out = generate::generate(&req).map_err(|e| e.to_string())?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
                 );
             } else {
-                print!("{}", render::generated(&out));
+                out!("{}", render::generated(&out));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -322,12 +337,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let report = runtime()?.block_on(check::check(&domain, &resolver, &fetcher, previous));
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
                 );
             } else {
-                print!("{}", render::report(&report, color()));
+                out!("{}", render::report(&report, color()));
             }
             Ok(
                 if report.verdict == mtasts::sts::report::Verdict::Enforced {
@@ -369,14 +384,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 })
                 .collect();
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
                 );
             } else {
                 for c in mtasts::sts::Code::ALL {
                     let e = c.entry();
-                    println!(
+                    outln!(
                         "{:<28} {:<8} {:<26} {}",
                         c.as_str(),
                         e.severity.as_str(),

@@ -1,0 +1,941 @@
+//! The checker: every lookup of a check starts at once (DoH for the DNS
+//! records, the proxy for the policy), each shows its progress, and the
+//! observations go through `sts::report::build` for the verdict.
+
+use std::fmt::Write;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use leptos::prelude::*;
+
+use crate::sts::dns::{self, Purpose, Question, RData, RecordType, Response};
+use crate::sts::domain::{self, Domain};
+use crate::sts::report::{self, DnsStatus, Fetch, Lookup, Observations, Previous, Report, Verdict};
+
+use super::html::{self, esc};
+use super::json;
+use super::net::{self, DnsResult, ProxyError};
+use super::route::{Route, View};
+use super::storage::{self, History, Settings};
+use super::widgets::Raw;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepState {
+    Running,
+    Ok,
+    Warn,
+    Failed,
+}
+
+/// One line of the progress list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub what: String,
+    pub state: StepState,
+    pub detail: String,
+}
+
+/// Runs futures together and gives their outputs in order. A check has a few
+/// dozen lookups at most, so polling every pending one on each wake is cheap,
+/// and this is much smaller in Wasm than the futures crate's combinators.
+struct JoinAll<F: Future> {
+    items: Vec<Slot<F>>,
+}
+
+/// A future and, once it is done, its output.
+type Slot<F> = (Pin<Box<F>>, Option<<F as Future>::Output>);
+
+/// A question and what the resolvers made of it.
+type Answered = (Question, DnsResult);
+
+fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> JoinAll<F> {
+    JoinAll {
+        items: futures.into_iter().map(|f| (Box::pin(f), None)).collect(),
+    }
+}
+
+// The futures are boxed and the outputs are never pinned, so moving a
+// JoinAll is fine whatever the output type.
+impl<F: Future> Unpin for JoinAll<F> {}
+
+impl<F: Future> Future for JoinAll<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut pending = false;
+        for (f, out) in this.items.iter_mut() {
+            if out.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *out = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(
+                this.items
+                    .iter_mut()
+                    .filter_map(|(_, o)| o.take())
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// One part of a check, so the DNS lookups and the two fetches can run in
+/// one [`JoinAll`].
+enum Part {
+    /// A base lookup, and the lookups that followed from it (for MX).
+    Dns(Box<(Answered, Vec<Answered>)>),
+    Fetch(bool, Result<Fetch, ProxyError>),
+}
+
+/// How a check ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// No resolver answered any lookup: nothing to report on.
+    ResolverDown {
+        timeout: bool,
+        resolvers: Vec<String>,
+        detail: String,
+    },
+    Done {
+        report: Box<Report>,
+        /// The policy could not be fetched through the proxy.
+        proxy: Option<ProxyError>,
+        /// Some lookups failed (the report says which).
+        dns_partial: bool,
+    },
+}
+
+/// A check in progress or done; its signals belong to it, so a slow earlier
+/// check can never write into a later one.
+#[derive(Clone, Copy)]
+struct Run {
+    steps: RwSignal<Vec<Step>>,
+    outcome: RwSignal<Option<Outcome>>,
+    domain: StoredValue<Domain>,
+}
+
+fn step_for(q: &Question) -> String {
+    match q.purpose {
+        Purpose::StsTxt => format!("TXT {} (the MTA-STS record)", q.name),
+        Purpose::TlsRptTxt => format!("TXT {} (TLS reporting)", q.name),
+        Purpose::Mx => format!("MX {}", q.name),
+        Purpose::PolicyHost => format!("{} {} (policy host)", q.qtype, q.name),
+        _ => format!("{} {}", q.qtype, q.name),
+    }
+}
+
+fn dns_step_state(r: &DnsResult) -> StepState {
+    match &r.outcome {
+        Ok(resp) => match resp.outcome.status() {
+            DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain => StepState::Ok,
+            _ => StepState::Warn,
+        },
+        Err(_) => StepState::Failed,
+    }
+}
+
+fn fetch_step(r: &Result<Fetch, ProxyError>) -> (StepState, String) {
+    match r {
+        Ok(f) => match &f.error {
+            Some(e) => (StepState::Warn, format!("no response: {}", e.message)),
+            None => {
+                let status = f
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let ms = f
+                    .elapsed_ms
+                    .map(|m| format!(" in {m} ms"))
+                    .unwrap_or_default();
+                let state = if f.status == Some(200) {
+                    StepState::Ok
+                } else {
+                    StepState::Warn
+                };
+                (
+                    state,
+                    format!("HTTP {status}, {} bytes{ms}", f.body_bytes().len()),
+                )
+            }
+        },
+        Err(e) => (StepState::Failed, format!("{} ({})", e.detail(), e.url())),
+    }
+}
+
+fn set_step(steps: RwSignal<Vec<Step>>, i: usize, state: StepState, detail: String) {
+    steps.try_update(|s| {
+        if let Some(step) = s.get_mut(i) {
+            step.state = state;
+            step.detail = detail;
+        }
+    });
+}
+
+/// A and AAAA (and the CNAME answer) of the policy host as one lookup.
+fn merge_host(results: &[(Question, DnsResult)]) -> Lookup<String> {
+    let of = |t: RecordType| {
+        results
+            .iter()
+            .find(|(q, _)| q.purpose == Purpose::PolicyHost && q.qtype == t)
+            .map(|(_, r)| r)
+    };
+    let a = of(RecordType::A).map(|r| r.lookup(Response::address_lookup));
+    let aaaa = of(RecordType::Aaaa).map(|r| r.lookup(Response::address_lookup));
+    let cname_target: Vec<String> = of(RecordType::Cname)
+        .and_then(|r| r.outcome.as_ref().ok())
+        .map(|resp| {
+            resp.records()
+                .iter()
+                .filter_map(|rec| match &rec.data {
+                    RData::Cname(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = match (a, aaaa) {
+        (Some(a), Some(b)) => {
+            let mut records = a.records.clone();
+            records.extend(b.records.iter().cloned());
+            let status = if !records.is_empty() {
+                DnsStatus::Ok
+            } else if a.status.answered() {
+                a.status
+            } else {
+                b.status
+            };
+            let cnames = if a.cnames.is_empty() {
+                b.cnames.clone()
+            } else {
+                a.cnames.clone()
+            };
+            Lookup {
+                status,
+                records,
+                cnames,
+                detail: a.detail.or(b.detail),
+            }
+        }
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => Lookup::skipped(),
+    };
+    if out.cnames.is_empty() {
+        out.cnames = cname_target;
+    }
+    out
+}
+
+/// Runs every lookup of a check in parallel and builds the report.
+async fn check(
+    d: Domain,
+    settings: Settings,
+    previous: Option<Previous>,
+    steps: RwSignal<Vec<Step>>,
+) -> Outcome {
+    let resolvers = settings.resolvers();
+    let questions = dns::check_questions(&d.ascii);
+    let n = questions.len();
+    let mut initial: Vec<Step> = questions
+        .iter()
+        .map(|q| Step {
+            what: step_for(q),
+            state: StepState::Running,
+            detail: String::new(),
+        })
+        .collect();
+    initial.push(Step {
+        what: "Policy fetch as a mail server (via the proxy)".into(),
+        state: StepState::Running,
+        detail: String::new(),
+    });
+    initial.push(Step {
+        what: "Policy fetch as a browser (via the proxy)".into(),
+        state: StepState::Running,
+        detail: String::new(),
+    });
+    initial.push(Step {
+        what: "DANE (TLSA) and CNAME of each MX host".into(),
+        state: StepState::Running,
+        detail: "waits for the MX answer".into(),
+    });
+    steps.try_set(initial);
+    let follow_step = n + 2;
+
+    let mut parts: Vec<Pin<Box<dyn Future<Output = Part>>>> = Vec::new();
+    for (i, q) in questions.into_iter().enumerate() {
+        let resolvers = resolvers.clone();
+        parts.push(Box::pin(async move {
+            let r = net::resolve(&resolvers, &q.name, q.qtype).await;
+            set_step(
+                steps,
+                i,
+                dns_step_state(&r),
+                format!("{} — {}", r.summary(), r.resolver),
+            );
+            let mut follow = Vec::new();
+            if q.purpose == Purpose::Mx {
+                let hosts: Vec<String> = r
+                    .outcome
+                    .as_ref()
+                    .map(|resp| {
+                        resp.mx()
+                            .iter()
+                            .filter(|m| !m.is_null())
+                            .map(|m| m.exchange.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let qs = dns::mx_questions(&hosts);
+                let count = hosts.len();
+                follow = join_all(qs.into_iter().map(|fq| {
+                    let resolvers = resolvers.clone();
+                    async move {
+                        let fr = net::resolve(&resolvers, &fq.name, fq.qtype).await;
+                        (fq, fr)
+                    }
+                }))
+                .await;
+                let failed = follow.iter().filter(|(_, r)| r.outcome.is_err()).count();
+                let (state, detail) = if count == 0 {
+                    (StepState::Ok, "no MX hosts to look at".to_string())
+                } else if failed > 0 {
+                    (
+                        StepState::Warn,
+                        format!("{failed} of {} lookups failed", follow.len()),
+                    )
+                } else {
+                    (
+                        StepState::Ok,
+                        format!("{} lookups for {count} host(s)", follow.len()),
+                    )
+                };
+                set_step(steps, follow_step, state, detail);
+            }
+            Part::Dns(Box::new(((q, r), follow)))
+        }));
+    }
+    for browser in [false, true] {
+        let settings = settings.clone();
+        let d = d.ascii.clone();
+        parts.push(Box::pin(async move {
+            let r = net::fetch_policy(&settings, &d, browser).await;
+            let (s, detail) = fetch_step(&r);
+            set_step(steps, n + usize::from(browser), s, detail);
+            Part::Fetch(browser, r)
+        }));
+    }
+    let mut dns_results = Vec::new();
+    let mut policy = None;
+    let mut browser = None;
+    for part in join_all(parts).await {
+        match part {
+            Part::Dns(b) => dns_results.push(*b),
+            Part::Fetch(false, r) => policy = Some(r),
+            Part::Fetch(true, r) => browser = Some(r),
+        }
+    }
+
+    let mut base: Vec<(Question, DnsResult)> = Vec::new();
+    let mut follow: Vec<(Question, DnsResult)> = Vec::new();
+    for (b, f) in dns_results {
+        base.push(b);
+        follow.extend(f);
+    }
+    if !base.is_empty() && base.iter().all(|(_, r)| r.outcome.is_err()) {
+        let timeout = base
+            .iter()
+            .all(|(_, r)| matches!(&r.outcome, Err(f) if f.status == DnsStatus::Timeout));
+        let detail = base
+            .first()
+            .and_then(|(_, r)| r.outcome.as_ref().err())
+            .map(|f| f.detail.clone())
+            .unwrap_or_default();
+        return Outcome::ResolverDown {
+            timeout,
+            resolvers,
+            detail,
+        };
+    }
+    let dns_partial = base
+        .iter()
+        .chain(follow.iter())
+        .any(|(_, r)| r.outcome.is_err());
+    let find = |p: Purpose| base.iter().find(|(q, _)| q.purpose == p).map(|(_, r)| r);
+
+    let mut obs = Observations {
+        domain: d.ascii.clone(),
+        previous,
+        ..Observations::default()
+    };
+    if let Some(r) = find(Purpose::StsTxt) {
+        obs.sts_txt = r.lookup(Response::txt_lookup);
+    }
+    if let Some(r) = find(Purpose::TlsRptTxt) {
+        obs.tlsrpt_txt = r.lookup(Response::txt_lookup);
+    }
+    if let Some(r) = find(Purpose::Mx) {
+        obs.mx = r.lookup(Response::mx_lookup);
+    }
+    obs.policy_host = merge_host(&base);
+    for (q, r) in &follow {
+        let Ok(resp) = &r.outcome else { continue };
+        match &q.purpose {
+            Purpose::MxTlsa(host) if !resp.tlsa().is_empty() => obs.tlsa_hosts.push(host.clone()),
+            Purpose::MxCname(host) => {
+                if let Some(target) = resp.records().iter().find_map(|rec| match &rec.data {
+                    RData::Cname(t) => Some(t.clone()),
+                    _ => None,
+                }) {
+                    obs.mx_cnames.push((host.clone(), target));
+                }
+            }
+            _ => {}
+        }
+    }
+    let proxy = policy.as_ref().and_then(|p| p.as_ref().err()).cloned();
+    obs.policy = policy.and_then(Result::ok);
+    obs.policy_browser = browser.and_then(Result::ok);
+    Outcome::Done {
+        report: Box::new(report::build(obs)),
+        proxy,
+        dns_partial,
+    }
+}
+
+/// What to remember of a finished check for the next one (id drift).
+fn remember(history: RwSignal<History>, report: &Report) {
+    let fetched = report
+        .observations
+        .policy
+        .as_ref()
+        .filter(|f| f.status == Some(200) && f.error.is_none());
+    if let (Some(id), Some(f)) = (&report.sts_id, fetched) {
+        history.update(|h| {
+            h.previous.insert(
+                report.domain.clone(),
+                Previous {
+                    id: id.clone(),
+                    body: f.body.clone().unwrap_or_default(),
+                },
+            );
+        });
+        storage::save_history(&history.get_untracked());
+    }
+}
+
+#[component]
+pub fn Checker(
+    route: RwSignal<Route>,
+    settings: RwSignal<Settings>,
+    history: RwSignal<History>,
+    /// The A-label of the domain shown, shared with the navigation.
+    checked: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let input = RwSignal::new(storage::draft("check.input").unwrap_or_default());
+    let error = RwSignal::new(None::<String>);
+    let run = RwSignal::new(None::<Run>);
+
+    let start = move |raw: String, push: bool| {
+        input.set(raw.clone());
+        storage::set_draft("check.input", &raw);
+        let d = match domain::normalise(&raw) {
+            Err(e) => {
+                error.set(Some(e.message));
+                return;
+            }
+            Ok(d) => d,
+        };
+        error.set(None);
+        let ascii = d.ascii.clone();
+        checked.set(Some(ascii.clone()));
+        if push {
+            let r = Route {
+                view: View::Checker,
+                domain: Some(ascii.clone()),
+            };
+            if route.get_untracked() != r {
+                r.push();
+                route.set(r);
+            }
+        }
+        let this = Run {
+            steps: RwSignal::new(Vec::new()),
+            outcome: RwSignal::new(None),
+            domain: StoredValue::new(d.clone()),
+        };
+        run.set(Some(this));
+        let previous = history.with_untracked(|h| h.previous.get(&ascii).cloned());
+        history.update(|h| h.touch(&ascii));
+        storage::save_history(&history.get_untracked());
+        let s = settings.get_untracked();
+        leptos::task::spawn_local(async move {
+            let out = check(d, s, previous, this.steps).await;
+            if let Outcome::Done { report, .. } = &out {
+                remember(history, report);
+            }
+            this.outcome.try_set(Some(out));
+        });
+    };
+
+    // Permalinks and back/forward: a domain in the address is checked at once.
+    Effect::new(move |_| {
+        let r = route.get();
+        if r.view != View::Checker {
+            return;
+        }
+        let Some(raw) = r.domain else { return };
+        let same = domain::normalise(&raw)
+            .ok()
+            .is_some_and(|d| checked.get_untracked().as_deref() == Some(d.ascii.as_str()));
+        if !same {
+            start(raw, false);
+        }
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start(input.get_untracked(), true);
+    };
+
+    view! {
+        <h1 id="checker-title" tabindex="-1">"Check a domain's MTA-STS"</h1>
+        <form class="check-form" on:submit=on_submit novalidate>
+            <label for="check-domain">"Domain, e-mail address or URL"</label>
+            <div class="inline">
+                <input
+                    id="check-domain"
+                    type="text"
+                    inputmode="url"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    placeholder="example.com"
+                    aria-describedby="check-domain-msg"
+                    aria-invalid=move || error.with(|e| e.is_some()).then_some("true")
+                    prop:value=move || input.get()
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        storage::set_draft("check.input", &v);
+                        input.set(v);
+                    }
+                />
+                <button type="submit">"Check"</button>
+            </div>
+            <p id="check-domain-msg" class="help" aria-live="polite">
+                {move || match error.get() {
+                    Some(m) => view! { <span class="error-text" data-testid="domain-error">{m}</span> }.into_any(),
+                    None => "Paste anything: https://example.com/path, user@example.com, _mta-sts.example.com, Bücher.example.".into_any(),
+                }}
+            </p>
+        </form>
+        {move || {
+            let recent = history.with(|h| h.recent.clone());
+            (!recent.is_empty()).then(|| view! {
+                <nav aria-label="Recent checks" class="no-print">
+                    <h2 class="sr-only">"Recent checks"</h2>
+                    <ul class="recent">
+                        {recent.into_iter().map(|d| {
+                            let label = d.clone();
+                            let href = Route { view: View::Checker, domain: Some(d.clone()) }.search();
+                            view! {
+                                <li>
+                                    <a class="button secondary" href=href on:click=move |ev: leptos::ev::MouseEvent| {
+                                        ev.prevent_default();
+                                        start(d.clone(), true);
+                                    }>{label}</a>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </nav>
+            })
+        }}
+        {move || run.get().map(|r| view! { <RunView run=r retry=move |d: String| start(d, false) /> })}
+    }
+}
+
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Enforced => "MTA-STS is enforced",
+        Verdict::Testing => "MTA-STS is in testing mode",
+        Verdict::None => "MTA-STS is being removed (mode none)",
+        Verdict::NotConfigured => "MTA-STS is not set up",
+        Verdict::Broken => "MTA-STS is set up but broken",
+    }
+}
+
+#[component]
+fn RunView<F>(run: Run, retry: F) -> impl IntoView
+where
+    F: Fn(String) + Copy + Send + Sync + 'static,
+{
+    let d = run.domain.get_value();
+    let ascii = d.ascii.clone();
+    let shown = match &d.unicode {
+        Some(u) => format!("{u} ({})", d.ascii),
+        None => d.ascii.clone(),
+    };
+    let changes = (!d.changes.is_empty()).then(|| {
+        view! { <p class="changes">{format!("From what you typed: {}.", d.changes.join("; "))}</p> }
+    });
+    let live_shown = shown.clone();
+    let retry_domain = ascii.clone();
+    view! {
+        <section class="run" aria-labelledby="run-title">
+            <h2 id="run-title">{format!("Checking {shown}")}</h2>
+            {changes}
+            <p class="sr-only" role="status">
+                {move || match run.outcome.get() {
+                    None => format!("Checking {live_shown}…"),
+                    Some(Outcome::ResolverDown { .. }) => "The check stopped: DNS could not be reached.".to_string(),
+                    Some(Outcome::Done { report, proxy, .. }) => match proxy {
+                        Some(_) => "The check finished, but the policy could not be fetched.".to_string(),
+                        None => format!("Check finished: {}.", verdict_words(report.verdict)),
+                    },
+                }}
+            </p>
+            <details class="progress" open=move || run.outcome.with(|o| o.is_none())>
+                <summary>
+                    {move || {
+                        let total = run.steps.with(|s| s.len());
+                        let done = run.steps.with(|s| s.iter().filter(|x| x.state != StepState::Running).count());
+                        if done < total { format!("Lookups: {done} of {total} done") } else { format!("Lookups: all {total} done") }
+                    }}
+                </summary>
+                <ol class="steps">
+                    {move || run.steps.get().into_iter().map(|s| {
+                        let (cls, mark) = match s.state {
+                            StepState::Running => ("running", "… running"),
+                            StepState::Ok => ("ok", "✓ done"),
+                            StepState::Warn => ("warn", "! answered"),
+                            StepState::Failed => ("failed", "✗ failed"),
+                        };
+                        view! {
+                            <li class=cls>
+                                <span class="mark">{mark}</span>
+                                <span class="what">{s.what}</span>
+                                <span class="detail">{s.detail}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </details>
+            {move || run.outcome.get().map(|o| match o {
+                Outcome::ResolverDown { timeout, resolvers, detail } => {
+                    let d = retry_domain.clone();
+                    view! { <ResolverDown timeout resolvers detail retry=move || retry(d.clone()) /> }.into_any()
+                }
+                Outcome::Done { report, proxy, dns_partial } => {
+                    let d = retry_domain.clone();
+                    view! { <ReportView report=*report proxy dns_partial retry=move || retry(d.clone()) /> }.into_any()
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ResolverDown<R>(timeout: bool, resolvers: Vec<String>, detail: String, retry: R) -> impl IntoView
+where
+    R: Fn() + Send + Sync + 'static,
+{
+    let title = if timeout {
+        "The DNS lookups timed out"
+    } else {
+        "The DNS resolvers could not be reached"
+    };
+    view! {
+        <div class="error-view" role="alert" data-error="resolver">
+            <h2>{title}</h2>
+            <p>"No DNS-over-HTTPS resolver answered, so nothing could be checked. This says nothing about the domain."</p>
+            <p>"Tried, in order:"</p>
+            <ul>{resolvers.into_iter().map(|r| view! { <li><code>{r}</code></li> }).collect_view()}</ul>
+            <p class="detail">{detail}</p>
+            <p>"What to do: check your connection; a firewall, a browser extension or a company network may block DNS over HTTPS. Choose other resolvers in "
+                <a href="?view=settings">"Settings"</a> ", then try again."</p>
+            <button type="button" on:click=move |_| retry()>"Try again"</button>
+        </div>
+    }
+}
+
+#[component]
+fn ProxyDown<R>(error: ProxyError, retry: R) -> impl IntoView
+where
+    R: Fn() + Send + Sync + 'static,
+{
+    let (title, why) = match &error {
+        ProxyError::Timeout { .. } => (
+            "The policy fetch timed out",
+            "The proxy that fetches the policy for this page did not answer in time.",
+        ),
+        ProxyError::Rejected { .. } => (
+            "The proxy refused to fetch this policy",
+            "The proxy checked the request and declined it:",
+        ),
+        ProxyError::Unreachable { .. } => (
+            "The policy proxy could not be reached",
+            "Browsers cannot fetch another site's policy file directly, so this page asks a proxy, and the proxy did not answer.",
+        ),
+        ProxyError::NotAProxy { .. } => (
+            "The policy proxy is not answering properly",
+            "The address configured for the proxy answered, but not with a policy fetch.",
+        ),
+    };
+    view! {
+        <div class="error-view" role="alert" data-error="proxy">
+            <h2>{title}</h2>
+            <p>{why}</p>
+            <p class="detail">{error.detail()} " — " <code>{error.url().to_string()}</code></p>
+            <p>"The DNS part of the check is below; without the policy there is no verdict. Set the proxy in "
+                <a href="?view=settings">"Settings"</a> " (run " <code>"mtasts serve"</code> " for your own), then try again."</p>
+            <button type="button" on:click=move |_| retry()>"Try again"</button>
+        </div>
+    }
+}
+
+fn lookup_row<T>(name: String, rtype: &str, l: &Lookup<T>, show: fn(&T) -> String) -> Vec<String> {
+    let mut outcome = match l.status {
+        DnsStatus::Ok => "answered".to_string(),
+        DnsStatus::NoData => "no records".to_string(),
+        DnsStatus::NxDomain => "name does not exist".to_string(),
+        other => format!("{other:?}").to_lowercase(),
+    };
+    if !l.cnames.is_empty() {
+        let _ = write!(outcome, "<br>via CNAME {}", esc(&l.cnames.join(" → ")));
+    }
+    if let Some(d) = &l.detail {
+        let _ = write!(outcome, "<br><span class=\"muted\">{}</span>", esc(d));
+    }
+    let records = l
+        .records
+        .iter()
+        .map(|r| format!("<code class=\"mono\">{}</code>", esc(&show(r))))
+        .collect::<Vec<_>>()
+        .join("<br>");
+    vec![
+        format!("<code>{}</code>", esc(&name)),
+        rtype.to_string(),
+        outcome,
+        records,
+    ]
+}
+
+fn fetch_html(out: &mut String, f: &Fetch) {
+    let status = match (&f.error, f.status) {
+        (Some(e), _) => format!("no response ({:?}): {}", e.class, e.message),
+        (None, Some(s)) => format!("HTTP {s}"),
+        (None, None) => "no status".to_string(),
+    };
+    let _ = write!(
+        out,
+        "<p><code>{}</code></p><p><strong>{}</strong>",
+        esc(&f.url),
+        esc(&status)
+    );
+    if let Some(ms) = f.elapsed_ms {
+        let _ = write!(out, " in {ms} ms");
+    }
+    if !f.addresses.is_empty() {
+        let _ = write!(out, " from {}", esc(&f.addresses.join(", ")));
+    }
+    if f.truncated {
+        out.push_str(" (body cut at 64 KiB)");
+    }
+    out.push_str("</p>");
+    if let Some(c) = &f.certificate {
+        let mut t = format!("Certificate: {}", c.subject_names.join(", "));
+        if let Some(i) = &c.issuer {
+            let _ = write!(t, "; issuer {i}");
+        }
+        if let Some(n) = &c.not_after {
+            let _ = write!(t, "; valid until {n}");
+        }
+        let _ = write!(out, "<p>{}</p>", esc(&t));
+    }
+    if !f.headers.is_empty() {
+        let rows: Vec<Vec<String>> = f
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                vec![
+                    format!("<code>{}</code>", esc(k)),
+                    format!("<code>{}</code>", esc(v)),
+                ]
+            })
+            .collect();
+        out.push_str(&html::table(
+            "Response headers",
+            &["Header", "Value"],
+            &rows,
+        ));
+    }
+}
+
+fn differs(a: &Fetch, b: &Fetch) -> bool {
+    a.status != b.status
+        || a.body_bytes() != b.body_bytes()
+        || a.header("content-type") != b.header("content-type")
+        || a.error.as_ref().map(|e| e.class) != b.error.as_ref().map(|e| e.class)
+}
+
+/// The report below the verdict: findings, MX coverage, DNS, the fetch, the
+/// browser comparison.
+fn report_html(report: &Report) -> String {
+    let d = &report.domain;
+    let o = &report.observations;
+    let mut out = String::from("<h2>Findings</h2>");
+    out.push_str(&html::findings(&report.findings, 3));
+
+    if !report.mx_coverage.is_empty() {
+        let rows: Vec<Vec<String>> = report
+            .mx_coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("<code>{}</code>", esc(&c.host)),
+                    c.preference.to_string(),
+                    match &c.pattern {
+                        Some(p) => format!("✓ <code>{}</code>", esc(p)),
+                        None => "<span class=\"uncovered\">✗ not covered</span>".to_string(),
+                    },
+                ]
+            })
+            .collect();
+        out.push_str("<h2>MX coverage</h2>");
+        out.push_str(&html::table(
+            "Each MX host and the policy pattern covering it",
+            &["MX host", "Preference", "Covered by"],
+            &rows,
+        ));
+    }
+
+    out.push_str("<h2>DNS records</h2>");
+    let rows = vec![
+        lookup_row(format!("_mta-sts.{d}"), "TXT", &o.sts_txt, |s| s.clone()),
+        lookup_row(format!("_smtp._tls.{d}"), "TXT", &o.tlsrpt_txt, |s| {
+            s.clone()
+        }),
+        lookup_row(d.clone(), "MX", &o.mx, |m| {
+            format!("{} {}", m.preference, m.host)
+        }),
+        lookup_row(format!("mta-sts.{d}"), "A/AAAA", &o.policy_host, |s| {
+            s.clone()
+        }),
+    ];
+    out.push_str(&html::table(
+        "DNS lookups and their answers",
+        &["Name", "Type", "Outcome", "Records"],
+        &rows,
+    ));
+    for (i, t) in o.sts_txt.records.iter().enumerate() {
+        let _ = write!(out, "<p>MTA-STS TXT record {} as published:</p>", i + 1);
+        html::code_block(&mut out, t, "published _mta-sts record", "");
+    }
+    if !o.tlsa_hosts.is_empty() {
+        let _ = write!(
+            out,
+            "<p>MX hosts with DANE (TLSA): {}</p>",
+            esc(&o.tlsa_hosts.join(", "))
+        );
+    }
+
+    if let Some(f) = &o.policy {
+        out.push_str("<h2>Policy fetch</h2>");
+        fetch_html(&mut out, f);
+        if let Some(b) = &f.body {
+            out.push_str("<h3>Body</h3>");
+            out.push_str(&html::policy_body(&b.0, &report.findings));
+            html::code_block(
+                &mut out,
+                &String::from_utf8_lossy(&b.0),
+                "policy body as served",
+                "",
+            );
+        }
+    }
+    if let (Some(a), Some(b)) = (&o.policy, &o.policy_browser) {
+        if differs(a, b) {
+            let st = |f: &Fetch| {
+                f.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "none".into())
+            };
+            let ct = |f: &Fetch| esc(f.header("content-type").unwrap_or("none"));
+            out.push_str("<h2>Mail server vs browser</h2><p>The policy URL answers differently to a browser than to a mail server's User-Agent. Senders see the first column.</p>");
+            out.push_str(&html::table(
+                "The policy fetch as a mail server and as a browser",
+                &["", "Mail server", "Browser"],
+                &[
+                    vec!["Status".into(), st(a), st(b)],
+                    vec!["Content-Type".into(), ct(a), ct(b)],
+                    vec![
+                        "Body bytes".into(),
+                        a.body_bytes().len().to_string(),
+                        b.body_bytes().len().to_string(),
+                    ],
+                ],
+            ));
+        }
+    }
+    out
+}
+
+#[component]
+fn ReportView<R>(
+    report: Report,
+    proxy: Option<ProxyError>,
+    dns_partial: bool,
+    retry: R,
+) -> impl IntoView
+where
+    R: Fn() + Send + Sync + 'static,
+{
+    let d = report.domain.clone();
+    let json_text =
+        json::to_string(&report, true).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let href = format!(
+        "data:application/json;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(&json_text))
+    );
+    let head = match proxy {
+        Some(e) => view! { <ProxyDown error=e retry=retry /> }.into_any(),
+        None => {
+            let v = report.verdict;
+            view! {
+                <div class=format!("verdict {}", v.as_str()) data-verdict=v.as_str()>
+                    <h2>{verdict_words(v)}</h2>
+                    <p>{report.summary.clone()}</p>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    let partial = dns_partial.then(|| {
+        view! { <p class="notice">"Some DNS lookups failed; the findings below say which, and the verdict may change once they answer."</p> }
+    });
+    let print = |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    let body = report_html(&report);
+    view! {
+        {head}
+        {partial}
+        <div class="buttons no-print">
+            <a class="button secondary" href=href download=format!("mtasts-{d}.json")>"Download the report (JSON)"</a>
+            <pre hidden>{json_text}</pre>
+            <button type="button" class="copy" data-copy aria-label="Copy the report as JSON">"Copy JSON"</button>
+            <button type="button" class="secondary" on:click=print>"Print"</button>
+        </div>
+        <Raw html=body />
+    }
+}

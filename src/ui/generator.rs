@@ -1,0 +1,498 @@
+//! The generator: what a domain publishes (policy file, TXT records, zone
+//! lines), each linted live by the core, with hosting snippets and a rollout
+//! plan dated from today.
+
+use leptos::prelude::*;
+
+use crate::sts::generate::{self, Generated, IdStrategy, Request};
+use crate::sts::lint::{self, Kind, Lint, DAY, WEEK};
+use crate::sts::policy::Mode;
+
+use super::storage;
+use std::fmt::Write;
+
+use super::html::{self, esc};
+use super::widgets::Raw;
+
+/// Seconds since the Unix epoch, from the browser clock.
+pub fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0).max(0.0) as u64
+}
+
+/// `YYYY-MM-DD` (UTC) for Unix seconds, via the core's civil-date code.
+pub fn iso_date(secs: u64) -> String {
+    let t = generate::timestamp_id(secs);
+    format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8])
+}
+
+const PRESETS: [(u64, &str); 3] = [
+    (DAY, "1 day (86400)"),
+    (WEEK, "1 week (604800)"),
+    (2 * WEEK, "2 weeks (1209600)"),
+];
+
+fn draft(name: &str, default: &str) -> RwSignal<String> {
+    RwSignal::new(storage::draft(&format!("gen.{name}")).unwrap_or_else(|| default.to_string()))
+}
+
+fn keep(name: &'static str, sig: RwSignal<String>) -> impl Fn(leptos::ev::Event) + Copy {
+    move |ev| {
+        let v = event_target_value(&ev);
+        storage::set_draft(&format!("gen.{name}"), &v);
+        sig.set(v);
+    }
+}
+
+#[component]
+pub fn Generator() -> impl IntoView {
+    let domain = draft("domain", "");
+    let mode = draft("mode", "testing");
+    let mx = draft("mx", "");
+    let age_choice = draft("age", &WEEK.to_string());
+    let age_custom = draft("age_custom", "");
+    let id_kind = draft("id_kind", "timestamp");
+    let id_manual = draft("id_manual", "");
+    let rua = draft("rua", "");
+    let wildcards = RwSignal::new(storage::draft("gen.wildcards").as_deref() != Some("off"));
+    // The timestamp id is taken once (and on request), not on every key
+    // press, so copied records stay consistent with each other.
+    let stamp = RwSignal::new(now_secs());
+
+    let max_age = Memo::new(move |_| {
+        let choice = age_choice.get();
+        let raw = if choice == "custom" {
+            age_custom.get()
+        } else {
+            choice
+        };
+        raw.trim().parse::<u64>().map_err(|_| {
+            "max_age must be a whole number of seconds, for example 604800.".to_string()
+        })
+    });
+    let hosts = Memo::new(move |_| {
+        mx.get()
+            .lines()
+            .flat_map(|l| l.split([',', ' ']))
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect::<Vec<_>>()
+    });
+    let suggestions = Memo::new(move |_| generate::suggest(&hosts.get()));
+
+    let output = Memo::new(move |_| -> Result<Generated, (String, String)> {
+        if domain.with(|d| d.trim().is_empty()) {
+            return Err((
+                "domain".into(),
+                "Enter the mail domain, for example example.com.".into(),
+            ));
+        }
+        let age = max_age.get().map_err(|m| ("max_age".to_string(), m))?;
+        let mode = match mode.get().as_str() {
+            "enforce" => Mode::Enforce,
+            "none" => Mode::None,
+            _ => Mode::Testing,
+        };
+        let id = match id_kind.get().as_str() {
+            "hash" => IdStrategy::ContentHash,
+            "manual" => IdStrategy::Manual(id_manual.get()),
+            _ => IdStrategy::Timestamp(stamp.get()),
+        };
+        let req = Request {
+            domain: domain.get(),
+            mode,
+            mx: hosts.get(),
+            max_age: age,
+            id,
+            rua: rua
+                .get()
+                .split([',', ' ', '\n'])
+                .map(str::to_string)
+                .filter(|s| !s.trim().is_empty())
+                .collect(),
+            provider_wildcards: wildcards.get(),
+            ttl: 3600,
+        };
+        generate::generate(&req).map_err(|e| (e.field.to_string(), e.message))
+    });
+    let err_for = move |field: &'static str| {
+        move || match output.get() {
+            Err((f, m)) if f == field => Some(m),
+            _ => None,
+        }
+    };
+    let invalid = move |field: &'static str| {
+        move || matches!(output.get(), Err((f, _)) if f == field).then_some("true")
+    };
+
+    view! {
+        <h1 id="generator-title" tabindex="-1">"Generate a policy and records"</h1>
+        <p class="lede">"Fill in the form; everything is generated and linted in this page."</p>
+        <form class="gen-form" on:submit=|ev| ev.prevent_default()>
+            <div class="row">
+                <div class="field">
+                    <label for="gen-domain">"Mail domain"</label>
+                    <input id="gen-domain" type="text" inputmode="url" autocomplete="off" spellcheck="false"
+                        placeholder="example.com" aria-describedby="gen-domain-err"
+                        aria-invalid=invalid("domain")
+                        prop:value=move || domain.get() on:input=keep("domain", domain) />
+                    <p id="gen-domain-err" class="help error-text">{err_for("domain")}</p>
+                </div>
+                <div class="field">
+                    <label for="gen-mode">"Mode"</label>
+                    <select id="gen-mode" prop:value=move || mode.get() on:change=keep("mode", mode)>
+                        <option value="testing">"testing: report failures, deliver anyway"</option>
+                        <option value="enforce">"enforce: refuse delivery without valid TLS"</option>
+                        <option value="none">"none: remove the policy (teardown)"</option>
+                    </select>
+                </div>
+            </div>
+            <div class="field">
+                <label for="gen-mx">"MX hosts, one per line"</label>
+                <textarea id="gen-mx" rows="3" spellcheck="false" autocomplete="off"
+                    placeholder="mx1.example.com"
+                    aria-describedby="gen-mx-help gen-mx-err" aria-invalid=invalid("mx")
+                    prop:value=move || mx.get() on:input=keep("mx", mx)></textarea>
+                <p id="gen-mx-help" class="help">
+                    "The names in your MX records (" <code>"dig MX example.com"</code> "), or patterns like "
+                    <code>"*.example.com"</code> "."
+                </p>
+                <p id="gen-mx-err" class="help error-text">{err_for("mx")}</p>
+                {move || {
+                    let s = suggestions.get();
+                    (!s.is_empty()).then(|| view! {
+                        <div class="notice" role="note">
+                            <p>"Provider hosts found: their names vary, so the policy should use the provider's wildcard:"</p>
+                            <ul>
+                                {s.into_iter().map(|s| view! {
+                                    <li><code>{s.host}</code> " → " <code>{s.pattern}</code> " (" {s.provider} ")"</li>
+                                }).collect_view()}
+                            </ul>
+                            <label class="check">
+                                <input type="checkbox" prop:checked=move || wildcards.get()
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        storage::set_draft("gen.wildcards", if on { "on" } else { "off" });
+                                        wildcards.set(on);
+                                    } />
+                                " Use the provider wildcards"
+                            </label>
+                        </div>
+                    })
+                }}
+            </div>
+            <div class="row">
+                <div class="field">
+                    <label for="gen-age">"max_age"</label>
+                    <select id="gen-age" prop:value=move || age_choice.get() on:change=keep("age", age_choice)>
+                        {PRESETS.iter().map(|(s, l)| view! { <option value=s.to_string()>{*l}</option> }).collect_view()}
+                        <option value="custom">"Custom"</option>
+                    </select>
+                </div>
+                <div class="field" hidden=move || age_choice.get() != "custom">
+                    <label for="gen-age-custom">"max_age in seconds"</label>
+                    <input id="gen-age-custom" type="number" min="0" max="31557600" inputmode="numeric"
+                        aria-describedby="gen-age-err" aria-invalid=invalid("max_age")
+                        prop:value=move || age_custom.get() on:input=keep("age_custom", age_custom) />
+                    <p id="gen-age-err" class="help error-text">{err_for("max_age")}</p>
+                </div>
+            </div>
+            <fieldset>
+                <legend>"Policy id"</legend>
+                <div class="choice">
+                    {[("timestamp", "Timestamp (now)"), ("hash", "Hash of the policy"), ("manual", "Type one")]
+                        .into_iter()
+                        .map(|(v, l)| {
+                            let id = format!("gen-id-{v}");
+                            view! {
+                                <span>
+                                    <input type="radio" name="gen-id" id=id.clone() value=v
+                                        prop:checked=move || id_kind.get() == v
+                                        on:change=keep("id_kind", id_kind) />
+                                    <label for=id>{l}</label>
+                                </span>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <div class="field" hidden=move || id_kind.get() != "manual">
+                    <label for="gen-id-value">"Id (1 to 32 letters and digits)"</label>
+                    <input id="gen-id-value" type="text" autocomplete="off" spellcheck="false"
+                        aria-describedby="gen-id-err" aria-invalid=invalid("id")
+                        prop:value=move || id_manual.get() on:input=keep("id_manual", id_manual) />
+                    <p id="gen-id-err" class="help error-text">{err_for("id")}</p>
+                </div>
+                <p class="help" hidden=move || id_kind.get() != "timestamp">
+                    <button type="button" class="secondary" on:click=move |_| stamp.set(now_secs())>"New timestamp"</button>
+                    " Change the id every time the policy changes."
+                </p>
+            </fieldset>
+            <div class="field">
+                <label for="gen-rua">"TLS-RPT report address (rua)"</label>
+                <input id="gen-rua" type="text" autocomplete="off" spellcheck="false"
+                    placeholder=move || {
+                        let d = domain.get();
+                        let d = d.trim();
+                        format!("tls-reports@{}", if d.is_empty() { "example.com" } else { d })
+                    }
+                    aria-describedby="gen-rua-help gen-rua-err" aria-invalid=invalid("rua")
+                    prop:value=move || rua.get() on:input=keep("rua", rua) />
+                <p id="gen-rua-help" class="help">"An e-mail address or an https:// URL; several separated by commas."</p>
+                <p id="gen-rua-err" class="help error-text">{err_for("rua")}</p>
+            </div>
+        </form>
+        <section aria-labelledby="gen-out-title">
+            <h2 id="gen-out-title">"What to publish"</h2>
+            {move || match output.get() {
+                Err((_, m)) => view! {
+                    <p class="notice" role="status">{format!("Nothing to publish yet: {m}")}</p>
+                }.into_any(),
+                Ok(g) => view! { <Raw html=outputs(&g, now_secs()) /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn lint_block(out: &mut String, l: &Lint) {
+    let (cls, word) = if l.valid {
+        ("pill ok", "Lints valid")
+    } else {
+        ("pill bad", "Lints invalid")
+    };
+    let n = l.findings.len();
+    let _ = write!(
+        out,
+        "<p><span class=\"{cls}\">{word}</span> {n} finding(s)</p>"
+    );
+    if n > 0 {
+        let _ = write!(
+            out,
+            "<details class=\"lint-details\"><summary>Findings</summary>{}</details>",
+            html::findings(&l.findings, 4)
+        );
+    }
+}
+
+/// Everything to publish, each part linted by the core, then hosting and the
+/// rollout plan.
+fn outputs(g: &Generated, today: u64) -> String {
+    let d = esc(&g.domain);
+    let mut out = String::new();
+    let url = esc(&g.policy_url);
+    let _ = write!(
+        out,
+        "<h3>1. The policy file</h3><p>Serve it at <a href=\"{url}\">{url}</a> as <code>text/plain</code>, status 200, no redirect.</p>"
+    );
+    html::code_block(&mut out, &g.policy, "policy file", "gen-policy");
+    lint_block(
+        &mut out,
+        &lint::lint(Kind::Policy, g.policy.as_bytes(), Some(&g.domain)),
+    );
+    let _ = write!(
+        out,
+        "<h3>2. The <code>_mta-sts</code> TXT record</h3><p>Name: <code>_mta-sts.{d}</code></p>"
+    );
+    html::code_block(&mut out, &g.sts_txt, "_mta-sts TXT value", "gen-sts-txt");
+    lint_block(&mut out, &lint::lint(Kind::Txt, g.sts_txt.as_bytes(), None));
+    let _ = write!(out, "<h3>3. The <code>_smtp._tls</code> TLS-RPT record</h3><p>Name: <code>_smtp._tls.{d}</code></p>");
+    html::code_block(
+        &mut out,
+        &g.tlsrpt_txt,
+        "_smtp._tls TXT value",
+        "gen-tlsrpt-txt",
+    );
+    lint_block(
+        &mut out,
+        &lint::lint(Kind::Tlsrpt, g.tlsrpt_txt.as_bytes(), None),
+    );
+    out.push_str("<h3>4. Zone file lines</h3>");
+    html::code_block(&mut out, &g.zone, "zone file lines", "gen-zone");
+
+    let _ = write!(
+        out,
+        "<h2>Hosting the policy</h2><p>Every host needs: the name <code>mta-sts.{d}</code> in DNS, a valid certificate for it, the file at exactly <code>/.well-known/mta-sts.txt</code>, served as <code>text/plain</code> with status 200 and no redirect.</p>"
+    );
+    for r in recipes(&g.domain, &g.policy) {
+        let _ = write!(
+            out,
+            "<details class=\"host\"><summary>{}</summary>",
+            esc(r.name)
+        );
+        for (name, content) in &r.files {
+            let _ = write!(out, "<p class=\"file\"><code>{}</code></p>", esc(name));
+            let shown = if content.is_empty() {
+                "(empty file)"
+            } else {
+                content
+            };
+            html::code_block(&mut out, shown, &format!("{} {name}", r.name), "");
+        }
+        out.push_str("<p><strong>Traps:</strong></p><ul class=\"traps\">");
+        for t in &r.traps {
+            let _ = write!(out, "<li>{}</li>", esc(t));
+        }
+        out.push_str("</ul></details>");
+    }
+
+    let age = crate::sts::policy::parse(g.policy.as_bytes())
+        .map(|p| p.max_age)
+        .unwrap_or(WEEK);
+    out.push_str("<h2>Rollout plan</h2>");
+    out.push_str(&plan(&d, age, today));
+    out
+}
+
+/// The rollout: testing with reports, enforce, then how to change and how to
+/// remove a policy, dated from `today` and max_age. `d` is already escaped.
+fn plan(d: &str, max_age: u64, today: u64) -> String {
+    let enforce_at = today + 14 * DAY;
+    let cached = lint::duration(max_age);
+    format!(
+        "<ol class=\"plan\">\
+<li><span class=\"date\">{t}</span>: publish the TLS-RPT record, the policy host and file with <code>mode: testing</code>, then the <code>_mta-sts</code> record (last, so senders never find a record without a policy).</li>\
+<li><span class=\"date\">{t1} to {e}</span>: read the daily TLS-RPT reports sent to your rua address. Fix every MX host that fails (certificate names, expiry, missing from the mx lines); check {d} here after each change.</li>\
+<li><span class=\"date\">From {e}</span>: when two weeks of reports are clean, switch to enforce: first change the policy file to <code>mode: enforce</code> (and raise max_age to two weeks or more), then change the id in the <code>_mta-sts</code> record.</li>\
+<li>Changing the policy later (new MX host, new provider): always the body first, then the id. Senders fetch the file only when the id changes; a new id in front of an old body is cached for {cached}. Add new MX hosts to the policy before they receive mail.</li>\
+<li>Removing MTA-STS: publish <code>mode: none</code> with a new id and keep serving it for max_age ({cached}). If you start today, remove the TXT record and the policy host on or after <span class=\"date\">{end}</span>. Deleting them at once leaves senders enforcing the cached policy until it expires.</li>\
+</ol>",
+        t = iso_date(today),
+        t1 = iso_date(today + DAY),
+        e = iso_date(enforce_at),
+        end = iso_date(today + max_age),
+    )
+}
+
+/// One hosting recipe: where the policy goes and what trips people up.
+struct Recipe {
+    name: &'static str,
+    files: Vec<(String, String)>,
+    traps: Vec<String>,
+}
+
+fn js_string(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn recipes(d: &str, policy: &str) -> Vec<Recipe> {
+    let host = format!("mta-sts.{d}");
+    let common_file = (
+        "/var/www/mta-sts/.well-known/mta-sts.txt".to_string(),
+        policy.to_string(),
+    );
+    vec![
+        Recipe {
+            name: "nginx",
+            files: vec![
+                common_file.clone(),
+                (
+                    format!("/etc/nginx/sites-available/{host}"),
+                    format!(
+                        "server {{\n    listen 443 ssl;\n    listen [::]:443 ssl;\n    server_name {host};\n\n    ssl_certificate     /etc/letsencrypt/live/{host}/fullchain.pem;\n    ssl_certificate_key /etc/letsencrypt/live/{host}/privkey.pem;\n\n    root /var/www/mta-sts;\n\n    location = /.well-known/mta-sts.txt {{\n        default_type text/plain;\n        try_files $uri =404;\n    }}\n}}\n"
+                    ),
+                ),
+            ],
+            traps: vec![
+                "`default_type text/plain;` inside the location: nginx otherwise sends application/octet-stream when mime.types lacks .txt.".into(),
+                "Keep site-wide `return 301` rules (www, trailing slash, HTTP to HTTPS on 443) out of this server block.".into(),
+                format!("Include {host} in the certificate: `certbot --nginx -d {host}`."),
+            ],
+        },
+        Recipe {
+            name: "Apache",
+            files: vec![
+                common_file.clone(),
+                (
+                    format!("/etc/apache2/sites-available/{host}.conf"),
+                    format!(
+                        "<VirtualHost *:443>\n    ServerName {host}\n    DocumentRoot /var/www/mta-sts\n\n    SSLEngine on\n    SSLCertificateFile    /etc/letsencrypt/live/{host}/fullchain.pem\n    SSLCertificateKeyFile /etc/letsencrypt/live/{host}/privkey.pem\n\n    <Location \"/.well-known/mta-sts.txt\">\n        ForceType text/plain\n        RewriteEngine off\n    </Location>\n</VirtualHost>\n"
+                    ),
+                ),
+            ],
+            traps: vec![
+                "`RewriteEngine off` for the file: inherited RewriteRules (www or HTTPS redirects) would send senders a 301.".into(),
+                "Do not let a .htaccess in /var/www/mta-sts redirect or require authentication.".into(),
+                format!("Include {host} in the certificate: `certbot --apache -d {host}`."),
+            ],
+        },
+        Recipe {
+            name: "Caddy",
+            files: vec![
+                common_file,
+                (
+                    "Caddyfile".to_string(),
+                    format!(
+                        "{host} {{\n    root * /var/www/mta-sts\n    @policy path /.well-known/mta-sts.txt\n    header @policy Content-Type \"text/plain; charset=utf-8\"\n    file_server\n}}\n"
+                    ),
+                ),
+            ],
+            traps: vec![
+                format!("Caddy gets the certificate itself once {host} points at the server (ports 80 and 443 open)."),
+                "Do not add a `redir` for this site.".into(),
+            ],
+        },
+        Recipe {
+            name: "Cloudflare Workers / Pages",
+            files: vec![
+                (
+                    "worker.js (Workers, route: ".to_string() + &host + "/*)",
+                    format!(
+                        "const POLICY = {};\n\nexport default {{\n  async fetch(request) {{\n    const url = new URL(request.url);\n    if (url.pathname === \"/.well-known/mta-sts.txt\") {{\n      return new Response(POLICY, {{\n        headers: {{ \"content-type\": \"text/plain; charset=utf-8\" }},\n      }});\n    }}\n    return new Response(\"Not found\", {{ status: 404 }});\n  }},\n}};\n",
+                        js_string(policy)
+                    ),
+                ),
+                (
+                    "Pages: public/.well-known/mta-sts.txt".to_string(),
+                    policy.to_string(),
+                ),
+                (
+                    "Pages: public/_headers".to_string(),
+                    "/.well-known/mta-sts.txt\n  Content-Type: text/plain; charset=utf-8\n".to_string(),
+                ),
+            ],
+            traps: vec![
+                format!("Attach {host} as a custom domain (proxied) so Cloudflare issues the certificate."),
+                "Bot Fight Mode, Browser Integrity Check and challenges block mail servers (they are not browsers): add a rule that skips them for /.well-known/mta-sts.txt.".into(),
+                "Turn off \"Always Use HTTPS\"-style page rules that redirect this path on HTTPS.".into(),
+            ],
+        },
+        Recipe {
+            name: "GitHub Pages",
+            files: vec![
+                (".well-known/mta-sts.txt".to_string(), policy.to_string()),
+                (".nojekyll".to_string(), String::new()),
+                ("CNAME".to_string(), format!("{host}\n")),
+            ],
+            traps: vec![
+                "Add the empty .nojekyll file: Jekyll does not publish folders starting with a dot, so /.well-known/ answers 404 without it.".into(),
+                "Do not put front matter (---) in the policy file.".into(),
+                format!("Point {host} at <user>.github.io with a CNAME record and tick \"Enforce HTTPS\" once the certificate is issued."),
+                "GitHub serves .txt as text/plain; keep the file name exactly mta-sts.txt.".into(),
+            ],
+        },
+        Recipe {
+            name: "Netlify",
+            files: vec![
+                (".well-known/mta-sts.txt".to_string(), policy.to_string()),
+                (
+                    "netlify.toml".to_string(),
+                    "[[headers]]\n  for = \"/.well-known/mta-sts.txt\"\n  [headers.values]\n    Content-Type = \"text/plain; charset=utf-8\"\n".to_string(),
+                ),
+            ],
+            traps: vec![
+                format!("Make {host} the primary domain of its own site: Netlify redirects domain aliases to the primary domain with a 301, which senders do not follow."),
+                "Check the publish directory contains .well-known (some build tools drop dot folders).".into(),
+                "Pretty-URL and trailing-slash rewrites must not touch the .txt path.".into(),
+            ],
+        },
+    ]
+}

@@ -1,0 +1,201 @@
+//! Browser-side logic of the web app, run in headless Chromium with
+//! wasm-bindgen-test: localStorage round trips, DoH request building, routes,
+//! kind detection, HTML escaping and the resolver fallback.
+//! Run with `tests/wasm/run.sh` (see tests/e2e/README.md).
+#![cfg(target_arch = "wasm32")]
+
+use base64::Engine;
+use mtasts::sts::dns::RecordType;
+use mtasts::sts::lint::Kind;
+use mtasts::sts::report::{Body, DnsStatus, Fetch, Previous};
+use mtasts::ui::route::{Route, View};
+use mtasts::ui::storage::{self, History, Settings};
+use mtasts::ui::{html, json, linter, net};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn history_round_trips_through_local_storage() {
+    storage::remove(storage::HISTORY_KEY);
+    assert_eq!(storage::load_history(), History::default());
+    let mut h = History::default();
+    h.touch("a.test");
+    h.touch("b.test");
+    h.touch("a.test");
+    assert_eq!(h.recent, ["a.test", "b.test"]);
+    h.previous.insert(
+        "a.test".into(),
+        Previous {
+            id: "20240101".into(),
+            body: Body(b"version: STSv1\r\nmode: enforce\r\n".to_vec()),
+        },
+    );
+    // A body that is not UTF-8 must come back byte for byte (base64 in JSON).
+    h.previous.insert(
+        "b.test".into(),
+        Previous {
+            id: "x1".into(),
+            body: Body(vec![0xef, 0xbb, 0xbf, 0xff, b'v']),
+        },
+    );
+    assert!(storage::save_history(&h));
+    let raw = storage::get_raw(storage::HISTORY_KEY).unwrap();
+    assert!(raw.contains("\"base64\""), "{raw}");
+    assert_eq!(storage::load_history(), h);
+}
+
+#[wasm_bindgen_test]
+fn recent_domains_are_capped() {
+    let mut h = History::default();
+    for i in 0..25 {
+        h.touch(&format!("d{i}.test"));
+    }
+    assert_eq!(h.recent.len(), storage::RECENT_MAX);
+    assert_eq!(h.recent[0], "d24.test");
+}
+
+#[wasm_bindgen_test]
+fn damaged_storage_falls_back_to_defaults() {
+    storage::set_raw(storage::HISTORY_KEY, "{not json");
+    assert_eq!(storage::load_history(), History::default());
+    storage::set_raw(storage::SETTINGS_KEY, "{\"proxy\": 42}");
+    assert_eq!(storage::load_settings(), Settings::default());
+    storage::remove(storage::HISTORY_KEY);
+    storage::remove(storage::SETTINGS_KEY);
+}
+
+#[wasm_bindgen_test]
+fn settings_round_trip_and_urls() {
+    let s = Settings {
+        proxy: "https://proxy.test/".into(),
+        resolvers: vec![" https://r1.test/dns-query ".into(), "".into()],
+    };
+    assert!(storage::save_settings(&s));
+    assert_eq!(storage::load_settings(), s);
+    assert_eq!(s.resolvers(), ["https://r1.test/dns-query"]);
+    assert_eq!(
+        s.policy_url("example.com", true),
+        "https://proxy.test/api/policy?domain=example.com&ua=browser"
+    );
+    let d = Settings::default();
+    assert_eq!(
+        d.policy_url("example.com", false),
+        "/api/policy?domain=example.com"
+    );
+    assert_eq!(d.resolvers()[0], "https://cloudflare-dns.com/dns-query");
+    // An emptied list means the defaults, not "no DNS".
+    let empty = Settings {
+        proxy: String::new(),
+        resolvers: vec![],
+    };
+    assert_eq!(empty.resolvers(), d.resolvers());
+    storage::remove(storage::SETTINGS_KEY);
+}
+
+#[wasm_bindgen_test]
+fn doh_get_url_follows_rfc8484() {
+    let url = net::doh_url(
+        "https://dns.test/dns-query",
+        "_mta-sts.example.com",
+        RecordType::Txt,
+    )
+    .unwrap();
+    let (base, param) = url.split_once("?dns=").unwrap();
+    assert_eq!(base, "https://dns.test/dns-query");
+    // base64url without padding (RFC 8484 §4.1, §6).
+    assert!(!param.contains(['=', '+', '/']), "{param}");
+    let msg = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(param)
+        .unwrap();
+    assert_eq!(&msg[0..2], &[0, 0], "ID 0 for HTTP caching");
+    assert_eq!(&msg[4..6], &[0, 1], "one question");
+    let qname: &[u8] = b"\x08_mta-sts\x07example\x03com\x00";
+    assert_eq!(&msg[12..12 + qname.len()], qname);
+    assert_eq!(&msg[12 + qname.len()..12 + qname.len() + 4], &[0, 16, 0, 1]);
+    // An endpoint that already has a query string gets `&dns=`.
+    let url = net::doh_url("https://dns.test/q?ct=x", "example.com", RecordType::Mx).unwrap();
+    assert!(url.starts_with("https://dns.test/q?ct=x&dns="), "{url}");
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_resolvers_are_tried_in_turn() {
+    let resolvers = vec![
+        "http://127.0.0.1:9/dns-query".to_string(),
+        "http://127.0.0.2:9/dns-query".to_string(),
+    ];
+    let r = net::resolve(&resolvers, "example.com", RecordType::Mx).await;
+    let f = r.outcome.clone().unwrap_err();
+    assert_eq!(f.status, DnsStatus::Unreachable);
+    assert!(
+        f.detail.contains("127.0.0.1:9") && f.detail.contains("127.0.0.2:9"),
+        "{}",
+        f.detail
+    );
+    assert!(r.transport_failed());
+    assert_eq!(r.resolver, resolvers[1]);
+}
+
+#[wasm_bindgen_test]
+fn proxy_json_deserialises_into_fetch() {
+    let text = r#"{"url":"https://mta-sts.a.test/.well-known/mta-sts.txt","status":200,
+        "headers":[["content-type","text/plain"]],"body":{"base64":"77u/dmVyc2lvbg=="},
+        "truncated":false,"elapsed_ms":12,"addresses":["192.0.2.1"],
+        "certificate":{"subject_names":["mta-sts.a.test"]}}"#;
+    let f: Fetch = json::from_str(text).unwrap();
+    assert_eq!(f.status, Some(200));
+    assert_eq!(f.header("Content-Type"), Some("text/plain"));
+    assert_eq!(f.body_bytes(), b"\xef\xbb\xbfversion");
+    let err = json::from_str::<Fetch>(r#"{"status":"two hundred"}"#).unwrap_err();
+    assert!(!err.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn routes_parse_and_print() {
+    assert_eq!(
+        Route::parse(""),
+        Route {
+            view: View::Checker,
+            domain: None
+        }
+    );
+    let r = Route::parse("?domain=B%C3%BCcher.example");
+    assert_eq!(r.domain.as_deref(), Some("Bücher.example"));
+    assert_eq!(r.search(), "?domain=B%C3%BCcher.example");
+    assert_eq!(Route::parse("?view=generator").view, View::Generator);
+    assert_eq!(Route::parse("?view=nope").view, View::Checker);
+    assert_eq!(
+        Route {
+            view: View::Linter,
+            domain: None
+        }
+        .search(),
+        "?view=linter"
+    );
+}
+
+#[wasm_bindgen_test]
+fn kinds_are_detected() {
+    assert_eq!(linter::detect("v=STSv1; id=1"), Kind::Txt);
+    assert_eq!(linter::detect("  \"v=stsv1;id=1\""), Kind::Txt);
+    assert_eq!(
+        linter::detect("v=TLSRPTv1; rua=mailto:a@b.test"),
+        Kind::Tlsrpt
+    );
+    assert_eq!(
+        linter::detect("version: STSv1\nmode: testing\n"),
+        Kind::Policy
+    );
+    assert_eq!(linter::detect("mode: enforce"), Kind::Policy);
+}
+
+#[wasm_bindgen_test]
+fn html_escaping_keeps_crlf_and_defuses_markup() {
+    assert_eq!(
+        html::esc("<b a=\"x\">&'\r\n"),
+        "&lt;b a=&quot;x&quot;&gt;&amp;&#39;&#13;\n"
+    );
+    let out = html::policy_body(b"version: STSv1\r\n<script>\r\n", &[]);
+    assert!(!out.contains("<script>"));
+    assert!(out.contains("CRLF"));
+}
