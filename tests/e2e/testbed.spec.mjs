@@ -1,0 +1,212 @@
+// The real checker page against the real test bed (tests/testbed): no mocks.
+// `mtasts serve` serves dist/ and the policy proxy at the same origin; the
+// page asks the bed's DoH resolver only. For every row of scenarios.tsv the
+// page must show the expected verdict and every listed finding code. The
+// page's report is also compared with `mtasts check --json` on the same
+// domain (differences are printed and annotated, not failed on: the table is
+// the contract).
+//
+// Run with scripts/e2e-testbed (inside `tests/testbed/testbed run`). Skipped
+// unless MTASTS_TESTBED=1, so the ordinary Playwright config, which picks up
+// every *.spec.mjs here, leaves it alone.
+import { test, expect } from '@playwright/test';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cli, root, shots, useSettings } from './helpers.mjs';
+
+const BED = process.env.MTASTS_TESTBED === '1';
+const DOH = process.env.MTASTS_TESTBED_DOH || 'https://doh.mtasts.test/dns-query';
+const CA = process.env.MTASTS_TESTBED_CA || '';
+const DNS_DELAY = Number(process.env.MTASTS_TESTBED_DNS_DELAY_MS || 0);
+const HTTP_DELAY = Number(process.env.MTASTS_TESTBED_HTTP_DELAY_MS || 0);
+const DELAYED = DNS_DELAY > 0 || HTTP_DELAY > 0;
+const TESTBED_DIR = path.join(root, 'tests', 'testbed');
+const TABLE = process.env.MTASTS_TESTBED_SCENARIOS || path.join(TESTBED_DIR, 'scenarios.tsv');
+// One JSON line per scenario, for scripts/e2e-testbed's summary.
+const RESULTS = process.env.E2E_TESTBED_RESULTS || path.join(root, 'test-results', 'e2e-testbed-results.jsonl');
+
+/** scenarios.tsv as objects (header line names the columns). */
+function scenarios() {
+  const lines = fs.readFileSync(TABLE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const header = lines[0].split('\t');
+  return lines.slice(1).map((l) => {
+    const cells = l.split('\t');
+    const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+    row.codes = row.codes.split(',').filter(Boolean);
+    return row;
+  });
+}
+
+/** The observation the app must be given as "seen last time", or null. */
+function previousOf(row) {
+  if (!row.previous_id && !row.previous_body_file) return null;
+  return { id: row.previous_id, body: fs.readFileSync(path.join(TESTBED_DIR, row.previous_body_file), 'utf8') };
+}
+
+/** `mtasts check --json` on the same domain with the same resolver; {verdict, codes} or {error}. */
+function cliCheck(domain, previous) {
+  const args = ['check', '--json', '--doh', DOH, '--allow-private', '--timeout', '3'];
+  if (CA) args.push('--extra-ca', CA);
+  let bodyFile;
+  if (previous) {
+    bodyFile = path.join(root, 'test-results', `previous-${domain}.txt`);
+    fs.mkdirSync(path.dirname(bodyFile), { recursive: true });
+    fs.writeFileSync(bodyFile, previous.body);
+    args.push('--previous-id', previous.id, '--previous-body', bodyFile);
+  }
+  args.push(domain);
+  return new Promise((resolve) => {
+    execFile(cli, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      try {
+        const r = JSON.parse(stdout);
+        resolve({ verdict: r.verdict, codes: r.findings.map((f) => f.code) });
+      } catch {
+        resolve({ error: `${err ? err.message : 'no JSON'}: ${(stderr || '').trim().slice(0, 300)}` });
+      }
+    });
+  });
+}
+
+/** Waits for the verdict (or an error view) and returns what the page shows. */
+async function readReport(page) {
+  const verdict = page.locator('.verdict[data-verdict]');
+  const errorView = page.locator('[data-error]');
+  await expect(verdict.or(errorView).first()).toBeVisible({ timeout: 30_000 });
+  if (await errorView.count()) {
+    const kind = await errorView.first().getAttribute('data-error');
+    const text = (await errorView.first().innerText()).replace(/\s+/g, ' ').slice(0, 400);
+    return { error: `the page shows the "${kind}" error view: ${text}` };
+  }
+  const shown = await verdict.getAttribute('data-verdict');
+  const codes = await page.locator('li.finding[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+  const href = await page.getByRole('link', { name: 'Download the report (JSON)' }).getAttribute('href');
+  const report = JSON.parse(decodeURIComponent(href.split(',').slice(1).join(',')));
+  return { verdict: shown, codes, report };
+}
+
+const sameSet = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+test.describe('checker against the test bed', () => {
+  test.skip(!BED, 'needs the test bed: tests/testbed/testbed run -- scripts/e2e-testbed');
+
+  test.beforeEach(async ({ page }) => {
+    // This origin's proxy, the bed's resolver only.
+    await useSettings(page, { proxy: '', resolvers: [DOH] });
+  });
+
+  for (const row of BED ? scenarios() : []) {
+    test(`${row.scenario}: ${row.verdict}${row.codes.length ? ' with ' + row.codes.join(', ') : ''}`, async ({ page }) => {
+      test.skip(DELAYED, 'scenarios run without delays');
+      const previous = previousOf(row);
+      if (previous) {
+        // The history as the app stores it (storage.rs: HISTORY_KEY).
+        await page.addInitScript(([d, p]) => {
+          localStorage.setItem('mtasts.history', JSON.stringify({ recent: [d], previous: { [d]: p } }));
+        }, [row.domain, previous]);
+      }
+      const fromCli = cliCheck(row.domain, previous);
+      const t0 = Date.now();
+      await page.goto('?domain=' + encodeURIComponent(row.domain));
+      await expect(page.locator('#run-title')).toContainText(row.domain);
+      const got = await readReport(page);
+      const ms = Date.now() - t0;
+      const cliGot = await fromCli;
+
+      const line = {
+        scenario: row.scenario,
+        expected: { verdict: row.verdict, codes: row.codes },
+        page: got.error ? { error: got.error } : { verdict: got.verdict, codes: got.codes },
+        cli: cliGot,
+        ms,
+      };
+      if (!got.error && !cliGot.error) {
+        const pageCodes = got.report.findings.map((f) => f.code);
+        line.cliDiffers = got.verdict !== cliGot.verdict || !sameSet(pageCodes, cliGot.codes);
+        if (line.cliDiffers) {
+          const only = (a, b) => a.filter((c) => !b.includes(c)).join(',') || '-';
+          const msg = `page and \`mtasts check\` differ: page ${got.verdict} [${pageCodes}] vs CLI ${cliGot.verdict} [${cliGot.codes}]` +
+            ` (page only: ${only(pageCodes, cliGot.codes)}; CLI only: ${only(cliGot.codes, pageCodes)})`;
+          test.info().annotations.push({ type: 'cli-differs', description: msg });
+          console.log(`  ${row.scenario}: ${msg}`);
+        }
+      }
+      fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+      fs.appendFileSync(RESULTS, JSON.stringify(line) + '\n');
+
+      if (['enforce', 'mx-not-covered'].includes(row.scenario)) {
+        fs.mkdirSync(shots, { recursive: true });
+        await page.screenshot({ path: path.join(shots, `testbed-${row.scenario}.png`), fullPage: true });
+      }
+
+      expect(got.error, 'verdict shown').toBeUndefined();
+      expect(got.verdict, 'verdict').toBe(row.verdict);
+      for (const code of row.codes) {
+        expect(got.codes, `finding ${code} shown`).toContain(code);
+        await expect(page.locator(`li.finding[data-code="${code}"]`).first()).toBeVisible();
+      }
+      // The page says the same thing in words as in its attribute.
+      await expect(page.locator('.verdict')).toHaveClass(new RegExp(`\\b${row.verdict}\\b`));
+    });
+  }
+
+  test('latency: time to verdict vs the slowest request @latency', async ({ page }) => {
+    test.skip(!DELAYED, 'needs MTASTS_TESTBED_DNS_DELAY_MS / MTASTS_TESTBED_HTTP_DELAY_MS');
+    const domain = 'enforce.mtasts.test';
+    const timings = [];
+    page.on('requestfinished', (r) => {
+      const t = r.timing();
+      if (t.responseEnd > 0) timings.push({ url: r.url(), ms: t.responseEnd });
+    });
+    await page.goto('./');
+    const box = page.getByLabel('Domain, e-mail address or URL');
+    await expect(box).toBeVisible();
+    // Stamp the submit and the verdict's appearance in the page's own clock.
+    await page.evaluate(() => {
+      window.__e2e = {};
+      document.addEventListener('submit', () => { window.__e2e.submit ??= performance.now(); }, true);
+      new MutationObserver(() => {
+        if (window.__e2e.submit !== undefined && window.__e2e.verdict === undefined &&
+            document.querySelector('.verdict[data-verdict], [data-error]')) {
+          window.__e2e.verdict = performance.now();
+        }
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
+    await box.fill(domain);
+    timings.length = 0;
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    const m = await page.evaluate(() => ({
+      ...window.__e2e,
+      resources: performance.getEntriesByType('resource').map((e) => ({ url: e.name, start: e.startTime, ms: e.duration })),
+    }));
+    expect(m.submit, 'submit seen').toBeDefined();
+    expect(m.verdict, 'verdict seen').toBeDefined();
+    const total = m.verdict - m.submit;
+    const during = m.resources.filter((r) => r.start >= m.submit - 1);
+    expect(during.length, 'requests made by the check').toBeGreaterThan(0);
+    const slowest = during.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const slowestPw = timings.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, url: '-' });
+    // When did the last request end, relative to submit (the critical path)?
+    const lastEnd = Math.max(...during.map((r) => r.start + r.ms)) - m.submit;
+    const ratio = total / slowest.ms;
+    const fmt = (x) => x.toFixed(0);
+    const report = [
+      `latency (DNS delay ${DNS_DELAY} ms, HTTPS delay ${HTTP_DELAY} ms), ${domain}:`,
+      `  submit -> verdict          ${fmt(total)} ms`,
+      `  slowest request (resource) ${fmt(slowest.ms)} ms  ${slowest.url}`,
+      `  slowest request (Playwright timing) ${fmt(slowestPw.ms)} ms  ${slowestPw.url}`,
+      `  requests during the check  ${during.length}; last one ended ${fmt(lastEnd)} ms after submit`,
+      ...during
+        .slice()
+        .sort((a, b) => a.start - b.start)
+        .map((r) => `    +${fmt(r.start - m.submit).padStart(5)} ms  ${fmt(r.ms).padStart(5)} ms  ${r.url.replace(/\?dns=.*/, '?dns=…')}`),
+      `  RATIO time-to-verdict / slowest request = ${ratio.toFixed(3)} (design target <= 1.15; fails only above 2.0)`,
+    ].join('\n');
+    console.log(report);
+    fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'test-results', 'e2e-testbed-latency.txt'), report + '\n');
+    test.info().annotations.push({ type: 'latency-ratio', description: ratio.toFixed(3) });
+    expect(ratio, 'time to verdict / slowest request').toBeLessThanOrEqual(2.0);
+  });
+});
