@@ -89,6 +89,43 @@ fn err(kind: DomainErrorKind, message: impl Into<String>) -> DomainError {
 /// address literals have no policy), empty labels, labels over 63 octets, names
 /// over 253 and characters that cannot be in a host name.
 pub fn normalise(input: &str) -> Result<Domain, DomainError> {
+    normalise_with(input, &to_ascii)
+}
+
+/// UTS 46 to-ASCII (RFC 5891 A-labels), lower-cased. With the `uts46`
+/// feature this is the `idna` crate; without it only ASCII names convert,
+/// and a caller with its own IDNA (the browser's `URL` API) passes it to
+/// [`normalise_with`].
+pub fn to_ascii(name: &str) -> Option<String> {
+    #[cfg(feature = "uts46")]
+    {
+        idna::domain_to_ascii(name).ok()
+    }
+    #[cfg(not(feature = "uts46"))]
+    {
+        name.is_ascii().then(|| name.to_ascii_lowercase())
+    }
+}
+
+/// The Unicode form of an A-label name, when it has one.
+pub fn to_unicode(ascii: &str) -> Option<String> {
+    #[cfg(feature = "uts46")]
+    {
+        let (u, res) = idna::domain_to_unicode(ascii);
+        (res.is_ok() && u != ascii).then_some(u)
+    }
+    #[cfg(not(feature = "uts46"))]
+    {
+        let _ = ascii;
+        None
+    }
+}
+
+/// [`normalise`] with a given UTS 46 to-ASCII step.
+pub fn normalise_with(
+    input: &str,
+    to_ascii: &dyn Fn(&str) -> Option<String>,
+) -> Result<Domain, DomainError> {
     let mut changes = Vec::new();
     let trimmed = input.trim();
     if trimmed.is_empty() {
@@ -208,7 +245,7 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
         }
     }
 
-    let mut ascii = idna::domain_to_ascii(&s).map_err(|_| {
+    let mut ascii = to_ascii(&s).ok_or_else(|| {
         err(
             DomainErrorKind::Idna,
             format!("`{s}` is not a valid internationalised domain name (UTS 46). Check the spelling, or enter its xn-- form."),
@@ -279,10 +316,7 @@ pub fn normalise(input: &str) -> Result<Domain, DomainError> {
             format!("`{ascii}` is a single label (a top-level domain or a local name). Enter the full mail domain, for example {ascii}.com or example.com."),
         ));
     }
-    let unicode = {
-        let (u, res) = idna::domain_to_unicode(&ascii);
-        (res.is_ok() && u != ascii).then_some(u)
-    };
+    let unicode = to_unicode(&ascii);
     Ok(Domain {
         ascii,
         unicode,

@@ -171,6 +171,14 @@ pub fn generate(req: &Request) -> Result<Generated, GenerateError> {
         if value.is_empty() {
             continue;
         }
+        if mx::is_ip_like(value) {
+            return Err(gen_err(
+                "mx",
+                format!(
+                    "`{value}` is an IP address; list the host names your MX records point to."
+                ),
+            ));
+        }
         let parsed = mx::parse_pattern(value)
             .map_err(|e| gen_err("mx", format!("{}.", e.describe(value))))?;
         let mut p = parsed.to_string();

@@ -97,15 +97,13 @@ pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
         return Err(PatternError::Empty);
     }
     if !value.is_ascii() {
-        let a = idna::domain_to_ascii(value.trim_start_matches("*."))
-            .ok()
-            .map(|a| {
-                if value.starts_with("*.") {
-                    format!("*.{a}")
-                } else {
-                    a
-                }
-            });
+        let a = super::domain::to_ascii(value.trim_start_matches("*.")).map(|a| {
+            if value.starts_with("*.") {
+                format!("*.{a}")
+            } else {
+                a
+            }
+        });
         return Err(PatternError::ULabel(a));
     }
     let (wildcard, base) = match value.strip_prefix("*.") {
@@ -166,7 +164,7 @@ pub fn parse_host(host: &str) -> Result<String, PatternError> {
         return Err(PatternError::Empty);
     }
     if !host.is_ascii() {
-        return Err(PatternError::ULabel(idna::domain_to_ascii(host).ok()));
+        return Err(PatternError::ULabel(super::domain::to_ascii(host)));
     }
     let bare = host.strip_suffix('.').unwrap_or(host);
     if bare.contains('*') {

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use leptos::prelude::*;
 
 use crate::sts::dns::{self, Purpose, Question, RData, RecordType, Response};
-use crate::sts::domain::{self, Domain};
+use crate::sts::domain::Domain;
 use crate::sts::report::{self, DnsStatus, Fetch, Lookup, Observations, Previous, Report, Verdict};
 
 use super::html::{self, esc};
@@ -446,7 +446,7 @@ pub fn Checker(
     let start = move |raw: String, push: bool| {
         input.set(raw.clone());
         storage::set_draft("check.input", &raw);
-        let d = match domain::normalise(&raw) {
+        let d = match super::browser_normalise(&raw) {
             Err(e) => {
                 error.set(Some(e.message));
                 return;
@@ -492,7 +492,7 @@ pub fn Checker(
             return;
         }
         let Some(raw) = r.domain else { return };
-        let same = domain::normalise(&raw)
+        let same = super::browser_normalise(&raw)
             .ok()
             .is_some_and(|d| checked.get_untracked().as_deref() == Some(d.ascii.as_str()));
         if !same {

@@ -112,7 +112,15 @@ pub fn Generator() -> impl IntoView {
             provider_wildcards: wildcards.get(),
             ttl: 3600,
         };
-        generate::generate(&req).map_err(|e| (e.field.to_string(), e.message))
+        // The core's generator has no IDNA in the app: hand it the A-label.
+        let ascii = super::browser_normalise(&req.domain)
+            .map_err(|e| ("domain".to_string(), e.message))?
+            .ascii;
+        generate::generate(&Request {
+            domain: ascii,
+            ..req
+        })
+        .map_err(|e| (e.field.to_string(), e.message))
     });
     let err_for = move |field: &'static str| {
         move || match output.get() {

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::sts::domain;
 use crate::sts::lint::{self, Kind};
 
 use super::html;
@@ -98,7 +97,7 @@ pub fn Linter() -> impl IntoView {
         if d.trim().is_empty() {
             Ok(None)
         } else {
-            domain::normalise(&d)
+            super::browser_normalise(&d)
                 .map(|d| Some(d.ascii))
                 .map_err(|e| e.message)
         }

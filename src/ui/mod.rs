@@ -190,3 +190,18 @@ fn ViewError(errors: ArcRwSignal<leptos::error::Errors>) -> impl IntoView {
         </div>
     }
 }
+
+/// Domain normalisation with the browser's IDNA (UTS 46 in the `URL` API),
+/// so the app ships without the `idna` crate's tables.
+pub fn browser_normalise(
+    input: &str,
+) -> Result<crate::sts::domain::Domain, crate::sts::domain::DomainError> {
+    crate::sts::domain::normalise_with(input, &|name: &str| {
+        if name.is_ascii() {
+            return Some(name.to_ascii_lowercase());
+        }
+        let url = web_sys::Url::new(&format!("http://{name}/")).ok()?;
+        let host = url.hostname();
+        (!host.is_empty() && host.is_ascii()).then_some(host)
+    })
+}
