@@ -236,6 +236,11 @@ pub fn append_capped(body: &mut Vec<u8>, chunk: &[u8]) -> bool {
 /// typed error (workerd); the native runtime classifies typed errors first.
 pub fn classify_error_text(text: &str) -> FetchErrorClass {
     let t = text.to_ascii_lowercase();
+    // workerd hides TLS, DNS and connection failures behind one opaque text;
+    // they are reported as `tls`, with that text, rather than guessed apart.
+    if t.contains("internal error; reference") || t.contains("network connection lost") {
+        return FetchErrorClass::Tls;
+    }
     if t.contains("expired") || t.contains("not valid after") {
         FetchErrorClass::TlsExpired
     } else if t.contains("not valid for name")

@@ -1,0 +1,107 @@
+// The policy proxy as a Cloudflare Worker: the thin runtime shell. Every rule
+// (which query is valid, which URL is fetched with which headers, which
+// response headers are kept, the 64 KiB cap, error classes, CORS) lives in
+// worker/src/proxy.rs, compiled to wasm (src/lib.rs, pkg/ from build.sh).
+// This file only does I/O: fetch without following redirects, read at most
+// 64 KiB + 1 byte of the body, answer JSON.
+
+import wasmModule from "./pkg/mtasts_edge_bg.wasm";
+import { initSync, plan, finish, cors_headers, error_json, max_body } from "./pkg/mtasts_edge.js";
+
+initSync({ module: wasmModule });
+
+const CORS = JSON.parse(cors_headers());
+const MAX_BODY = max_body();
+// The whole fetch, body included, as the native proxy (a trickling server is cut).
+const TIMEOUT_MS = 20_000;
+
+function answer(status, body) {
+  const headers = new Headers(CORS);
+  headers.set("content-type", "application/json");
+  headers.set("cache-control", "no-store");
+  return new Response(status === 204 ? null : body, { status, headers });
+}
+
+function errorMessage(e) {
+  if (e == null) return "unknown error";
+  const cause = e.cause ? ` (${errorMessage(e.cause)})` : "";
+  return `${e.message || String(e)}${cause}`;
+}
+
+// Reads at most MAX_BODY + 1 bytes, so the rules can tell "exactly 64 KiB"
+// from "more"; then cancels the stream.
+async function readCapped(body) {
+  const chunks = [];
+  let total = 0;
+  let error = null;
+  let more = false;
+  if (body) {
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const room = MAX_BODY + 1 - total;
+        const part = value.byteLength > room ? value.subarray(0, room) : value;
+        chunks.push(part);
+        total += part.byteLength;
+        if (total > MAX_BODY) {
+          more = true;
+          reader.cancel().catch(() => {});
+          break;
+        }
+      }
+    } catch (e) {
+      error = errorMessage(e);
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { bytes, more, error };
+}
+
+async function policy(url) {
+  const p = JSON.parse(plan(url.search));
+  if (p.error !== undefined) return answer(p.status || 400, error_json(p.error));
+
+  const started = Date.now();
+  let resp;
+  try {
+    resp = await fetch(p.url, {
+      method: "GET",
+      redirect: "manual",
+      headers: p.headers,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (e) {
+    const text = finish(p.url, 0, "[]", new Uint8Array(0), false, Date.now() - started, errorMessage(e));
+    return answer(200, text);
+  }
+  const headers = JSON.stringify([...resp.headers]);
+  const { bytes, more, error } = await readCapped(resp.body);
+  const text = finish(p.url, resp.status, headers, bytes, more, Date.now() - started, error);
+  return answer(200, text);
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/health") return answer(200, '{"ok":true}');
+    if (url.pathname !== "/api/policy") return answer(404, error_json("Not found: the proxy answers /api/policy?domain=D"));
+    if (request.method === "OPTIONS") return answer(204, null);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const r = answer(405, error_json("Use GET /api/policy?domain=D"));
+      r.headers.set("allow", "GET, OPTIONS");
+      return r;
+    }
+    try {
+      return await policy(url);
+    } catch (e) {
+      return answer(500, error_json(`internal error: ${errorMessage(e)}`));
+    }
+  },
+};
