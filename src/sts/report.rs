@@ -116,6 +116,39 @@ impl<T> Lookup<T> {
     }
 }
 
+impl<T> Lookup<T> {
+    /// A and AAAA of one name as one lookup: records of both families, `Ok`
+    /// when either has an address (one is enough to connect), the first
+    /// CNAME chain seen.
+    pub fn either_family(a: Option<Self>, aaaa: Option<Self>) -> Self {
+        match (a, aaaa) {
+            (Some(a), Some(b)) => {
+                let status = if !a.records.is_empty() || !b.records.is_empty() {
+                    DnsStatus::Ok
+                } else if a.status.answered() {
+                    a.status
+                } else {
+                    b.status
+                };
+                let mut records = a.records;
+                records.extend(b.records);
+                Lookup {
+                    status,
+                    records,
+                    cnames: if a.cnames.is_empty() {
+                        b.cnames
+                    } else {
+                        a.cnames
+                    },
+                    detail: a.detail.or(b.detail),
+                }
+            }
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => Lookup::skipped(),
+        }
+    }
+}
+
 impl<T> Default for Lookup<T> {
     fn default() -> Self {
         Self::skipped()

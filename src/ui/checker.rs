@@ -201,32 +201,7 @@ fn merge_host(results: &[(Question, DnsResult)]) -> Lookup<String> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut out = match (a, aaaa) {
-        (Some(a), Some(b)) => {
-            let mut records = a.records.clone();
-            records.extend(b.records.iter().cloned());
-            let status = if !records.is_empty() {
-                DnsStatus::Ok
-            } else if a.status.answered() {
-                a.status
-            } else {
-                b.status
-            };
-            let cnames = if a.cnames.is_empty() {
-                b.cnames.clone()
-            } else {
-                a.cnames.clone()
-            };
-            Lookup {
-                status,
-                records,
-                cnames,
-                detail: a.detail.or(b.detail),
-            }
-        }
-        (Some(x), None) | (None, Some(x)) => x,
-        (None, None) => Lookup::skipped(),
-    };
+    let mut out = Lookup::either_family(a, aaaa);
     if out.cnames.is_empty() {
         out.cnames = cname_target;
     }

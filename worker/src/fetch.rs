@@ -119,14 +119,7 @@ impl Fetcher {
                     allow_private: config.allow_private,
                 }));
             if let Some(pem) = &config.extra_ca {
-                let certs = reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| format!("the extra CA file is not PEM: {e}"))?;
-                if certs.is_empty() {
-                    return Err("the extra CA file holds no certificate".into());
-                }
-                for c in certs {
-                    b = b.add_root_certificate(c);
-                }
+                b = crate::resolve::trust_extra_ca(b, pem)?;
             }
             b.build().map_err(|e| format!("cannot set up HTTPS: {e}"))
         };

@@ -384,32 +384,7 @@ pub fn fill_observations(obs: &mut Observations, exchanges: &[Exchange]) {
     let a = find(&Purpose::PolicyHost, RecordType::A).map(|e| e.lookup(Response::address_lookup));
     let aaaa =
         find(&Purpose::PolicyHost, RecordType::Aaaa).map(|e| e.lookup(Response::address_lookup));
-    let mut host = match (a, aaaa) {
-        (Some(a), Some(b)) => {
-            let mut records = a.records.clone();
-            records.extend(b.records.iter().cloned());
-            // Either family with an address is enough to fetch the policy.
-            let status = if !records.is_empty() {
-                DnsStatus::Ok
-            } else if a.status.answered() {
-                a.status
-            } else {
-                b.status
-            };
-            Lookup {
-                status,
-                records,
-                cnames: if a.cnames.is_empty() {
-                    b.cnames
-                } else {
-                    a.cnames
-                },
-                detail: a.detail.or(b.detail),
-            }
-        }
-        (Some(x), None) | (None, Some(x)) => x,
-        (None, None) => Lookup::skipped(),
-    };
+    let mut host = Lookup::either_family(a, aaaa);
     if host.cnames.is_empty() {
         if let Some(Ok(r)) = find(&Purpose::PolicyHost, RecordType::Cname).map(|e| &e.result) {
             host.cnames = cname_targets(r);
@@ -529,6 +504,20 @@ fn random_id() -> u16 {
     h.finish() as u16
 }
 
+/// Adds the CA certificates of a PEM bundle (a test CA) to the client's
+/// trusted roots, besides the built-in web roots.
+pub fn trust_extra_ca(
+    b: reqwest::ClientBuilder,
+    pem: &[u8],
+) -> Result<reqwest::ClientBuilder, String> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("the extra CA file is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("the extra CA file holds no certificate".into());
+    }
+    Ok(certs.into_iter().fold(b, |b, c| b.add_root_certificate(c)))
+}
+
 fn doh_client(config: &ResolverConfig, url: &str) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder()
         .connect_timeout(config.timeout)
@@ -538,14 +527,7 @@ fn doh_client(config: &ResolverConfig, url: &str) -> Result<reqwest::Client, Str
         // status rather than follow it somewhere else.
         .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = &config.extra_ca {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| format!("the extra CA file is not PEM: {e}"))?;
-        if certs.is_empty() {
-            return Err("the extra CA file holds no certificate".into());
-        }
-        for c in certs {
-            b = b.add_root_certificate(c);
-        }
+        b = trust_extra_ca(b, pem)?;
     }
     if let Some(addr) = config.doh_address {
         let host = reqwest::Url::parse(url)
