@@ -133,7 +133,10 @@ pub fn duration(secs: u64) -> String {
     } else if secs >= 60 && secs % 60 == 0 {
         (secs / 60, "minute")
     } else if secs >= DAY {
-        return format!("about {:.1} days", secs as f64 / DAY as f64);
+        // Tenths of a day in integers: float formatting would cost the Wasm
+        // builds several KB for this one message.
+        let tenths = secs.saturating_mul(10).saturating_add(DAY / 2) / DAY;
+        return format!("about {}.{} days", tenths / 10, tenths % 10);
     } else {
         (secs, "second")
     };
@@ -153,4 +156,20 @@ fn is_placeholder(base: &str) -> bool {
         .any(|e| b == *e || b.ends_with(&format!(".{e}")))
         || b.split('.')
             .any(|l| l.starts_with("your") || l == "yourdomain")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{duration, DAY};
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(DAY), "1 day");
+        assert_eq!(duration(2 * DAY), "2 days");
+        assert_eq!(duration(7200), "2 hours");
+        assert_eq!(duration(90), "90 seconds");
+        assert_eq!(duration(100_000), "about 1.2 days");
+        assert_eq!(duration(31_557_601), "about 365.3 days");
+        assert!(duration(u64::MAX).starts_with("about "));
+    }
 }

@@ -116,10 +116,66 @@ pub enum Outcome {
 /// A check in progress or done; its signals belong to it, so a slow earlier
 /// check can never write into a later one.
 #[derive(Clone, Copy)]
-struct Run {
-    steps: RwSignal<Vec<Step>>,
-    outcome: RwSignal<Option<Outcome>>,
-    domain: StoredValue<Domain>,
+pub(crate) struct Run {
+    pub(crate) steps: RwSignal<Vec<Step>>,
+    pub(crate) outcome: RwSignal<Option<Outcome>>,
+    pub(crate) domain: StoredValue<Domain>,
+}
+
+impl Run {
+    pub(crate) fn new(domain: Domain) -> Run {
+        Run {
+            steps: RwSignal::new(Vec::new()),
+            outcome: RwSignal::new(None),
+            domain: StoredValue::new(domain),
+        }
+    }
+
+    /// "Lookups: 3 of 9 done" while running.
+    pub(crate) fn progress(&self) -> String {
+        let (done, total) = self.steps.with(|s| {
+            (
+                s.iter().filter(|x| x.state != StepState::Running).count(),
+                s.len(),
+            )
+        });
+        if done < total {
+            format!("Lookups: {done} of {total} done")
+        } else {
+            format!("Lookups: all {total} done")
+        }
+    }
+}
+
+/// What the page shows when the DNS resolvers could not be asked: a title.
+pub(crate) fn resolver_title(timeout: bool) -> &'static str {
+    if timeout {
+        "The DNS lookups timed out"
+    } else {
+        "The DNS resolvers could not be reached"
+    }
+}
+
+/// What the page shows when the policy proxy gave no fetch: a title, and why.
+pub(crate) fn proxy_words(error: &ProxyError) -> (&'static str, &'static str) {
+    match error {
+        ProxyError::Timeout { .. } => (
+            "The policy fetch timed out",
+            "The proxy that fetches the policy for this page did not answer in time.",
+        ),
+        ProxyError::Rejected { .. } => (
+            "The proxy refused to fetch this policy",
+            "The proxy checked the request and declined it:",
+        ),
+        ProxyError::Unreachable { .. } => (
+            "The policy proxy could not be reached",
+            "Browsers cannot fetch another site's policy file directly, so this page asks a proxy, and the proxy did not answer.",
+        ),
+        ProxyError::NotAProxy { .. } => (
+            "The policy proxy is not answering properly",
+            "The address configured for the proxy answered, but not with a policy fetch.",
+        ),
+    }
 }
 
 fn step_for(q: &Question) -> String {
@@ -208,8 +264,9 @@ fn merge_host(results: &[(Question, DnsResult)]) -> Lookup<String> {
     out
 }
 
-/// Runs every lookup of a check in parallel and builds the report.
-async fn check(
+/// Runs every lookup of a check in parallel and builds the report. Shared by
+/// the app and the embedded checker.
+pub(crate) async fn check(
     d: Domain,
     settings: Settings,
     previous: Option<Previous>,
@@ -441,11 +498,7 @@ pub fn Checker(
                 route.set(r);
             }
         }
-        let this = Run {
-            steps: RwSignal::new(Vec::new()),
-            outcome: RwSignal::new(None),
-            domain: StoredValue::new(d.clone()),
-        };
+        let this = Run::new(d.clone());
         run.set(Some(this));
         let previous = history.with_untracked(|h| h.previous.get(&ascii).cloned());
         history.update(|h| h.touch(&ascii));
@@ -537,7 +590,7 @@ pub fn Checker(
     }
 }
 
-fn verdict_words(v: Verdict) -> &'static str {
+pub(crate) fn verdict_words(v: Verdict) -> &'static str {
     match v {
         Verdict::Enforced => "MTA-STS is enforced",
         Verdict::Testing => "MTA-STS is in testing mode",
@@ -578,13 +631,7 @@ where
                 }}
             </p>
             <details class="progress" open=move || run.outcome.with(|o| o.is_none())>
-                <summary>
-                    {move || {
-                        let total = run.steps.with(|s| s.len());
-                        let done = run.steps.with(|s| s.iter().filter(|x| x.state != StepState::Running).count());
-                        if done < total { format!("Lookups: {done} of {total} done") } else { format!("Lookups: all {total} done") }
-                    }}
-                </summary>
+                <summary>{move || run.progress()}</summary>
                 <ol class="steps">
                     {move || run.steps.get().into_iter().map(|s| {
                         let (cls, mark) = match s.state {
@@ -622,11 +669,7 @@ fn ResolverDown<R>(timeout: bool, resolvers: Vec<String>, detail: String, retry:
 where
     R: Fn() + Send + Sync + 'static,
 {
-    let title = if timeout {
-        "The DNS lookups timed out"
-    } else {
-        "The DNS resolvers could not be reached"
-    };
+    let title = resolver_title(timeout);
     view! {
         <div class="error-view" role="alert" data-error="resolver">
             <h2>{title}</h2>
@@ -646,24 +689,7 @@ fn ProxyDown<R>(error: ProxyError, retry: R) -> impl IntoView
 where
     R: Fn() + Send + Sync + 'static,
 {
-    let (title, why) = match &error {
-        ProxyError::Timeout { .. } => (
-            "The policy fetch timed out",
-            "The proxy that fetches the policy for this page did not answer in time.",
-        ),
-        ProxyError::Rejected { .. } => (
-            "The proxy refused to fetch this policy",
-            "The proxy checked the request and declined it:",
-        ),
-        ProxyError::Unreachable { .. } => (
-            "The policy proxy could not be reached",
-            "Browsers cannot fetch another site's policy file directly, so this page asks a proxy, and the proxy did not answer.",
-        ),
-        ProxyError::NotAProxy { .. } => (
-            "The policy proxy is not answering properly",
-            "The address configured for the proxy answered, but not with a policy fetch.",
-        ),
-    };
+    let (title, why) = proxy_words(&error);
     view! {
         <div class="error-view" role="alert" data-error="proxy">
             <h2>{title}</h2>
@@ -769,28 +795,7 @@ fn report_html(report: &Report) -> String {
     let mut out = String::from("<h2>Findings</h2>");
     out.push_str(&html::findings(&report.findings, 3));
 
-    if !report.mx_coverage.is_empty() {
-        let rows: Vec<Vec<String>> = report
-            .mx_coverage
-            .iter()
-            .map(|c| {
-                vec![
-                    format!("<code>{}</code>", esc(&c.host)),
-                    c.preference.to_string(),
-                    match &c.pattern {
-                        Some(p) => format!("✓ <code>{}</code>", esc(p)),
-                        None => "<span class=\"uncovered\">✗ not covered</span>".to_string(),
-                    },
-                ]
-            })
-            .collect();
-        out.push_str("<h2>MX coverage</h2>");
-        out.push_str(&html::table(
-            "Each MX host and the policy pattern covering it",
-            &["MX host", "Preference", "Covered by"],
-            &rows,
-        ));
-    }
+    out.push_str(&mx_coverage_html(report, 2));
 
     out.push_str("<h2>DNS records</h2>");
     let rows = vec![
@@ -913,4 +918,33 @@ where
         </div>
         <Raw html=body />
     }
+}
+
+/// Each MX host and the policy pattern covering it (RFC 8461 §4.1), under a
+/// heading of level `level`; empty when there are no MX hosts.
+pub(crate) fn mx_coverage_html(report: &Report, level: u8) -> String {
+    if report.mx_coverage.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = report
+        .mx_coverage
+        .iter()
+        .map(|c| {
+            vec![
+                format!("<code>{}</code>", esc(&c.host)),
+                c.preference.to_string(),
+                match &c.pattern {
+                    Some(p) => format!("✓ <code>{}</code>", esc(p)),
+                    None => "<span class=\"uncovered\">✗ not covered</span>".to_string(),
+                },
+            ]
+        })
+        .collect();
+    let mut out = format!("<h{level}>MX coverage</h{level}>");
+    out.push_str(&html::table(
+        "Each MX host and the policy pattern covering it",
+        &["MX host", "Preference", "Covered by"],
+        &rows,
+    ));
+    out
 }

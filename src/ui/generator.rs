@@ -31,29 +31,50 @@ const PRESETS: [(u64, &str); 3] = [
     (2 * WEEK, "2 weeks (1209600)"),
 ];
 
-fn draft(name: &str, default: &str) -> RwSignal<String> {
-    RwSignal::new(storage::draft(&format!("gen.{name}")).unwrap_or_else(|| default.to_string()))
+/// A field's text, from its stored draft when drafts are kept.
+fn draft(drafts: bool, name: &str, default: &str) -> RwSignal<String> {
+    let stored = drafts
+        .then(|| storage::draft(&format!("gen.{name}")))
+        .flatten();
+    RwSignal::new(stored.unwrap_or_else(|| default.to_string()))
 }
 
-fn keep(name: &'static str, sig: RwSignal<String>) -> impl Fn(leptos::ev::Event) + Copy {
+fn keep(
+    drafts: bool,
+    name: &'static str,
+    sig: RwSignal<String>,
+) -> impl Fn(leptos::ev::Event) + Copy {
     move |ev| {
         let v = event_target_value(&ev);
-        storage::set_draft(&format!("gen.{name}"), &v);
+        if drafts {
+            storage::set_draft(&format!("gen.{name}"), &v);
+        }
         sig.set(v);
     }
 }
 
+/// The generator form and what to publish. The app keeps drafts in
+/// localStorage and adds hosting recipes and the rollout plan (`more`); the
+/// embedded generator is given its domain and MX hosts by its element and
+/// writes nothing into the host site's storage.
 #[component]
-pub fn Generator() -> impl IntoView {
-    let domain = draft("domain", "");
-    let mode = draft("mode", "testing");
-    let mx = draft("mx", "");
-    let age_choice = draft("age", &WEEK.to_string());
-    let age_custom = draft("age_custom", "");
-    let id_kind = draft("id_kind", "timestamp");
-    let id_manual = draft("id_manual", "");
-    let rua = draft("rua", "");
-    let wildcards = RwSignal::new(storage::draft("gen.wildcards").as_deref() != Some("off"));
+pub fn Generator(
+    #[prop(default = true)] keep_drafts: bool,
+    #[prop(optional)] domain: Option<RwSignal<String>>,
+    #[prop(optional)] mx: Option<RwSignal<String>>,
+    #[prop(optional)] more: Option<fn(&Generated, u64) -> String>,
+) -> impl IntoView {
+    let k = keep_drafts;
+    let domain = domain.unwrap_or_else(|| draft(k, "domain", ""));
+    let mode = draft(k, "mode", "testing");
+    let mx = mx.unwrap_or_else(|| draft(k, "mx", ""));
+    let age_choice = draft(k, "age", &WEEK.to_string());
+    let age_custom = draft(k, "age_custom", "");
+    let id_kind = draft(k, "id_kind", "timestamp");
+    let id_manual = draft(k, "id_manual", "");
+    let rua = draft(k, "rua", "");
+    let wildcards =
+        RwSignal::new(!(k && storage::draft("gen.wildcards").as_deref() == Some("off")));
     // The timestamp id is taken once (and on request), not on every key
     // press, so copied records stay consistent with each other.
     let stamp = RwSignal::new(now_secs());
@@ -133,8 +154,6 @@ pub fn Generator() -> impl IntoView {
     };
 
     view! {
-        <h1 id="generator-title" tabindex="-1">"Generate a policy and records"</h1>
-        <p class="lede">"Fill in the form; everything is generated and linted in this page."</p>
         <form class="gen-form" on:submit=|ev| ev.prevent_default()>
             <div class="row">
                 <div class="field">
@@ -142,12 +161,12 @@ pub fn Generator() -> impl IntoView {
                     <input id="gen-domain" type="text" inputmode="url" autocomplete="off" spellcheck="false"
                         placeholder="example.com" aria-describedby="gen-domain-err"
                         aria-invalid=invalid("domain")
-                        prop:value=move || domain.get() on:input=keep("domain", domain) />
+                        prop:value=move || domain.get() on:input=keep(k, "domain", domain) />
                     <p id="gen-domain-err" class="help error-text">{err_for("domain")}</p>
                 </div>
                 <div class="field">
                     <label for="gen-mode">"Mode"</label>
-                    <select id="gen-mode" prop:value=move || mode.get() on:change=keep("mode", mode)>
+                    <select id="gen-mode" prop:value=move || mode.get() on:change=keep(k, "mode", mode)>
                         <option value="testing">"testing: report failures, deliver anyway"</option>
                         <option value="enforce">"enforce: refuse delivery without valid TLS"</option>
                         <option value="none">"none: remove the policy (teardown)"</option>
@@ -159,7 +178,7 @@ pub fn Generator() -> impl IntoView {
                 <textarea id="gen-mx" rows="3" spellcheck="false" autocomplete="off"
                     placeholder="mx1.example.com"
                     aria-describedby="gen-mx-help gen-mx-err" aria-invalid=invalid("mx")
-                    prop:value=move || mx.get() on:input=keep("mx", mx)></textarea>
+                    prop:value=move || mx.get() on:input=keep(k, "mx", mx)></textarea>
                 <p id="gen-mx-help" class="help">
                     "The names in your MX records (" <code>"dig MX example.com"</code> "), or patterns like "
                     <code>"*.example.com"</code> "."
@@ -179,7 +198,9 @@ pub fn Generator() -> impl IntoView {
                                 <input type="checkbox" prop:checked=move || wildcards.get()
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
-                                        storage::set_draft("gen.wildcards", if on { "on" } else { "off" });
+                                        if k {
+                                            storage::set_draft("gen.wildcards", if on { "on" } else { "off" });
+                                        }
                                         wildcards.set(on);
                                     } />
                                 " Use the provider wildcards"
@@ -191,7 +212,7 @@ pub fn Generator() -> impl IntoView {
             <div class="row">
                 <div class="field">
                     <label for="gen-age">"max_age"</label>
-                    <select id="gen-age" prop:value=move || age_choice.get() on:change=keep("age", age_choice)>
+                    <select id="gen-age" prop:value=move || age_choice.get() on:change=keep(k, "age", age_choice)>
                         {PRESETS.iter().map(|(s, l)| view! { <option value=s.to_string()>{*l}</option> }).collect_view()}
                         <option value="custom">"Custom"</option>
                     </select>
@@ -200,7 +221,7 @@ pub fn Generator() -> impl IntoView {
                     <label for="gen-age-custom">"max_age in seconds"</label>
                     <input id="gen-age-custom" type="number" min="0" max="31557600" inputmode="numeric"
                         aria-describedby="gen-age-err" aria-invalid=invalid("max_age")
-                        prop:value=move || age_custom.get() on:input=keep("age_custom", age_custom) />
+                        prop:value=move || age_custom.get() on:input=keep(k, "age_custom", age_custom) />
                     <p id="gen-age-err" class="help error-text">{err_for("max_age")}</p>
                 </div>
             </div>
@@ -215,7 +236,7 @@ pub fn Generator() -> impl IntoView {
                                 <span>
                                     <input type="radio" name="gen-id" id=id.clone() value=v
                                         prop:checked=move || id_kind.get() == v
-                                        on:change=keep("id_kind", id_kind) />
+                                        on:change=keep(k, "id_kind", id_kind) />
                                     <label for=id>{l}</label>
                                 </span>
                             }
@@ -226,7 +247,7 @@ pub fn Generator() -> impl IntoView {
                     <label for="gen-id-value">"Id (1 to 32 letters and digits)"</label>
                     <input id="gen-id-value" type="text" autocomplete="off" spellcheck="false"
                         aria-describedby="gen-id-err" aria-invalid=invalid("id")
-                        prop:value=move || id_manual.get() on:input=keep("id_manual", id_manual) />
+                        prop:value=move || id_manual.get() on:input=keep(k, "id_manual", id_manual) />
                     <p id="gen-id-err" class="help error-text">{err_for("id")}</p>
                 </div>
                 <p class="help" hidden=move || id_kind.get() != "timestamp">
@@ -243,7 +264,7 @@ pub fn Generator() -> impl IntoView {
                         format!("tls-reports@{}", if d.is_empty() { "example.com" } else { d })
                     }
                     aria-describedby="gen-rua-help gen-rua-err" aria-invalid=invalid("rua")
-                    prop:value=move || rua.get() on:input=keep("rua", rua) />
+                    prop:value=move || rua.get() on:input=keep(k, "rua", rua) />
                 <p id="gen-rua-help" class="help">"An e-mail address or an https:// URL; several separated by commas."</p>
                 <p id="gen-rua-err" class="help error-text">{err_for("rua")}</p>
             </div>
@@ -254,7 +275,13 @@ pub fn Generator() -> impl IntoView {
                 Err((_, m)) => view! {
                     <p class="notice" role="status">{format!("Nothing to publish yet: {m}")}</p>
                 }.into_any(),
-                Ok(g) => view! { <Raw html=outputs(&g, now_secs()) /> }.into_any(),
+                Ok(g) => {
+                    let mut html = records(&g);
+                    if let Some(more) = more {
+                        html.push_str(&more(&g, now_secs()));
+                    }
+                    view! { <Raw html=html /> }.into_any()
+                }
             }}
         </section>
     }
@@ -280,9 +307,8 @@ fn lint_block(out: &mut String, l: &Lint) {
     }
 }
 
-/// Everything to publish, each part linted by the core, then hosting and the
-/// rollout plan.
-fn outputs(g: &Generated, today: u64) -> String {
+/// Everything to publish, each part linted by the core.
+fn records(g: &Generated) -> String {
     let d = esc(&g.domain);
     let mut out = String::new();
     let url = esc(&g.policy_url);
@@ -314,7 +340,14 @@ fn outputs(g: &Generated, today: u64) -> String {
     );
     out.push_str("<h3>4. Zone file lines</h3>");
     html::code_block(&mut out, &g.zone, "zone file lines", "gen-zone");
+    out
+}
 
+/// Hosting recipes and the rollout plan dated from `today`: the app's part
+/// after the records.
+pub fn hosting_and_plan(g: &Generated, today: u64) -> String {
+    let d = esc(&g.domain);
+    let mut out = String::new();
     let _ = write!(
         out,
         "<h2>Hosting the policy</h2><p>Every host needs: the name <code>mta-sts.{d}</code> in DNS, a valid certificate for it, the file at exactly <code>/.well-known/mta-sts.txt</code>, served as <code>text/plain</code> with status 200 and no redirect.</p>"

@@ -7,16 +7,21 @@ use wasm_bindgen::JsValue;
 
 /// Serialises to JSON text; `pretty` indents by two spaces for people.
 pub fn to_string<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<String, String> {
-    // json_compatible: maps become plain objects, not JS `Map`s, which
-    // `JSON.stringify` would print as `{}`.
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value.serialize(&ser).map_err(|e| e.to_string())?;
+    let js = to_value(value)?;
     let text = if pretty {
         js_sys::JSON::stringify_with_replacer_and_space(&js, &JsValue::NULL, &JsValue::from(2))
     } else {
         js_sys::JSON::stringify(&js)
     };
     text.map(String::from).map_err(describe)
+}
+
+/// The plain JS object `JSON.parse` would give for the value's JSON.
+pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
+    // json_compatible: maps become plain objects, not JS `Map`s, which
+    // `JSON.stringify` would print as `{}`.
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&ser).map_err(|e| e.to_string())
 }
 
 /// Parses JSON text into `T`; the error names what did not fit.

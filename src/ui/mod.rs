@@ -6,6 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod checker;
+pub mod embed;
 pub mod generator;
 pub mod html;
 pub mod json;
@@ -151,7 +152,9 @@ pub fn App() -> impl IntoView {
                     <checker::Checker route=route settings=settings history=history checked=checked />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Generator>
-                    <generator::Generator />
+                    <h1 id="generator-title" tabindex="-1">"Generate a policy and records"</h1>
+                    <p class="lede">"Fill in the form; everything is generated and linted in this page."</p>
+                    <generator::Generator more=generator::hosting_and_plan />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Linter>
                     <linter::Linter />

@@ -24,11 +24,21 @@ fn clipboard_write(text: &str) -> Option<js_sys::Promise> {
         .ok()
 }
 
-fn announce(msg: &str) {
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("copy-status"))
-    {
+/// Says `msg` in the live region of the button's scope: its widget's own
+/// (`[data-copy-scope] .copy-status`, inside a shadow root), else the page's
+/// `#copy-status`.
+fn announce(btn: &Element, msg: &str) {
+    let scoped = btn
+        .closest("[data-copy-scope]")
+        .ok()
+        .flatten()
+        .and_then(|s| s.query_selector(".copy-status").ok().flatten());
+    let status = scoped.or_else(|| {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("copy-status"))
+    });
+    if let Some(el) = status {
         el.set_text_content(Some(msg));
     }
 }
@@ -45,11 +55,14 @@ fn finish(btn: Element, ok: bool) {
         t
     });
     btn.set_text_content(Some(if ok { "Copied" } else { "Copy failed" }));
-    announce(&if ok {
-        format!("{label}: copied to the clipboard")
-    } else {
-        format!("{label}: the clipboard is not available; select the text and copy it")
-    });
+    announce(
+        &btn,
+        &if ok {
+            format!("{label}: copied to the clipboard")
+        } else {
+            format!("{label}: the clipboard is not available; select the text and copy it")
+        },
+    );
     set_timeout(
         move || btn.set_text_content(Some(&idle)),
         std::time::Duration::from_secs(3),

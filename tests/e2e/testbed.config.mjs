@@ -18,7 +18,7 @@ if (process.env.MTASTS_TESTBED_HOME) browserEnv.HOME = process.env.MTASTS_TESTBE
 
 export default defineConfig({
   testDir: here,
-  testMatch: 'testbed.spec.mjs',
+  testMatch: /(testbed|widget)\.spec\.mjs$/,
   outputDir: path.join(root, 'test-results', 'e2e-testbed'),
   timeout: 45_000,
   fullyParallel: false,

@@ -177,8 +177,10 @@ async fn no_app() -> Response {
         .into_response()
 }
 
-/// Trunk names assets with a content hash, so they may be cached for good;
-/// everything else is revalidated.
+/// Trunk and scripts/build-widget name assets with a content hash, so they
+/// may be cached for good; everything else is revalidated. Static files are
+/// readable from any origin: documentation sites load `widget.js` (a module
+/// script, fetched with CORS) and its Wasm from here.
 async fn cache_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut resp = next.run(req).await;
@@ -198,8 +200,16 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     } else {
         "no-cache"
     };
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
     resp
 }
 

@@ -199,3 +199,38 @@ fn html_escaping_keeps_crlf_and_defuses_markup() {
     assert!(!out.contains("<script>"));
     assert!(out.contains("CRLF"));
 }
+
+#[wasm_bindgen_test]
+fn widget_settings_come_from_its_attributes_and_where_it_was_loaded() {
+    use mtasts::ui::embed::Config;
+    let c = Config {
+        base: "https://checker.example.net/mtasts/".into(),
+        ..Config::default()
+    };
+    // No attributes: the proxy and the app are where widget.js came from.
+    assert_eq!(
+        c.settings().policy_url("example.com", false),
+        "https://checker.example.net/mtasts/api/policy?domain=example.com"
+    );
+    assert_eq!(c.settings().resolvers(), storage::DEFAULT_RESOLVERS);
+    assert_eq!(
+        c.permalink("xn--bcher-kva.example"),
+        "https://checker.example.net/mtasts/?domain=xn--bcher-kva.example"
+    );
+    let c = Config {
+        proxy: Some("https://proxy.example.org/".into()),
+        resolver: Some(" https://a.example/dns-query,https://b.example/dns-query  ".into()),
+        app: Some("https://app.example.org".into()),
+        ..c
+    };
+    assert_eq!(
+        c.settings().policy_url("example.com", true),
+        "https://proxy.example.org/api/policy?domain=example.com&ua=browser"
+    );
+    assert_eq!(
+        c.settings().resolvers(),
+        ["https://a.example/dns-query", "https://b.example/dns-query"]
+    );
+    assert_eq!(c.app(), "https://app.example.org/");
+    assert_eq!(c.permalink("a&b"), "https://app.example.org/?domain=a%26b");
+}

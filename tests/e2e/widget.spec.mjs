@@ -1,0 +1,211 @@
+// The embeddable widgets (<mtasts-check>, <mtasts-generate>) against the real
+// test bed: widget.js, its Wasm and the policy proxy come from `mtasts serve`
+// (E2E_BASE_URL), DNS from the bed's DoH resolver. The documentation pages
+// that embed them are served from a second origin by a small HTTP server
+// started here, the way a docs site loads the widget from the mtasts host.
+//
+// Run with scripts/e2e-testbed (inside `tests/testbed/testbed run`); skipped
+// elsewhere.
+import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { root, shots } from './helpers.mjs';
+
+const BED = process.env.MTASTS_TESTBED === '1';
+const DOH = process.env.MTASTS_TESTBED_DOH || 'https://doh.mtasts.test/dns-query';
+const MTASTS = process.env.E2E_BASE_URL || 'http://127.0.0.1:18300/';
+const PAGES = path.join(root, 'tests', 'e2e', 'pages');
+// Another origin than MTASTS (host and port differ).
+const DOCS_PORT = 18301;
+const DOCS = `http://localhost:${DOCS_PORT}/`;
+
+let docs;
+
+test.describe('embeddable widgets', () => {
+  test.skip(!BED, 'needs the test bed: tests/testbed/testbed run -- scripts/e2e-testbed');
+
+  test.beforeAll(async () => {
+    // The docs site: tests/e2e/pages/*.html with the mtasts and DoH addresses filled in.
+    docs = http.createServer((req, res) => {
+      const name = path.basename(new URL(req.url, DOCS).pathname) || 'index.html';
+      const file = path.join(PAGES, name);
+      if (!name.endsWith('.html') || !fs.existsSync(file)) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      const html = fs.readFileSync(file, 'utf8').replaceAll('%MTASTS%', MTASTS).replaceAll('%DOH%', DOH);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    });
+    await new Promise((resolve) => docs.listen(DOCS_PORT, '127.0.0.1', resolve));
+  });
+
+  test.afterAll(async () => {
+    await new Promise((resolve) => docs.close(resolve));
+  });
+
+  test('demo page: the generator writes a valid policy and the checker gives a verdict, an event and a permalink', async ({ page }) => {
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(MTASTS + 'embed-demo.html');
+
+    // The generator, prefilled from its attributes.
+    const gen = page.locator('#generator');
+    const policy = gen.locator('#gen-policy');
+    await expect(policy).toContainText('mx: mx1.example.com', { timeout: 20_000 });
+    await expect(policy).toContainText('mx: mx2.example.com');
+    await expect(policy).toContainText('mode: testing');
+    await expect(gen.locator('.pill.ok').first()).toHaveText('Lints valid');
+    // Typing in it regenerates; nothing of the app's hosting recipes is here.
+    await gen.getByLabel('Mode', { exact: true }).selectOption('enforce');
+    await expect(policy).toContainText('mode: enforce');
+    await expect(gen.getByRole('link', { name: /full generator/ })).toHaveAttribute('href', MTASTS + '?view=generator');
+
+    // The checker: the demo's own page sets nothing but the domain; point it at the bed's resolver.
+    const check = page.locator('#checker');
+    await check.evaluate((el, doh) => el.setAttribute('resolver', doh), DOH);
+    const box = check.getByLabel("Check a domain's MTA-STS");
+    await expect(box).toHaveValue('example.com');
+    await box.fill('enforce.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    const verdict = check.locator('.verdict[data-verdict]');
+    await expect(verdict).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    await expect(verdict).toContainText('MTA-STS is enforced');
+    // The page heard the event, with the report.
+    await expect(page.locator('#last-result')).toHaveText(/enforce\.mtasts\.test is enforced/);
+    const link = check.getByRole('link', { name: /Full report for enforce\.mtasts\.test/ });
+    await expect(link).toHaveAttribute('href', MTASTS + '?domain=enforce.mtasts.test');
+    await expect(link).toHaveAttribute('target', '_blank');
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'widget-demo.png'), fullPage: true });
+    expect(errors, 'no script errors').toEqual([]);
+
+    // The permalink opens the full report in the app, which runs the check at once.
+    const app = await page.context().newPage();
+    await app.addInitScript((doh) => {
+      localStorage.setItem('mtasts.settings', JSON.stringify({ proxy: '', resolvers: [doh] }));
+    }, DOH);
+    await app.goto(await link.getAttribute('href'));
+    await expect(app.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    await app.close();
+  });
+
+  test('a page with hostile CSS on another origin: the widgets keep their look and work', async ({ page }) => {
+    await page.goto(DOCS + 'hostile.html');
+    const check = page.locator('#check');
+    const box = check.getByLabel("Check a domain's MTA-STS");
+    await expect(box).toBeVisible({ timeout: 20_000 });
+    // The page's 80px root, 240px body and `* { all: unset }` do not reach in.
+    const looks = await box.evaluate((el) => {
+      const s = getComputedStyle(el);
+      const frame = getComputedStyle(el.getRootNode().querySelector('.mtasts'));
+      return { font: s.fontSize, color: frame.color, bg: frame.backgroundColor, family: frame.fontFamily };
+    });
+    expect(looks.font).toBe('16px');
+    expect(looks.color).toBe('rgb(26, 26, 26)');
+    expect(looks.bg).toBe('rgb(255, 255, 255)');
+    expect(looks.family).not.toMatch(/Comic/);
+    const height = await check.evaluate((el) => el.shadowRoot.querySelector('.mtasts').getBoundingClientRect().height);
+    expect(height, 'the empty checker stays a compact box').toBeLessThan(200);
+
+    // A bad input: a specific message, and the text stays in the box.
+    await box.fill('not a domain!');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(check.getByTestId('domain-error')).toBeVisible();
+    await expect(check.getByTestId('domain-error')).not.toBeEmpty();
+    await expect(box).toHaveValue('not a domain!');
+
+    await box.fill('mx-not-covered.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(check.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'broken', { timeout: 30_000 });
+    const finding = check.locator('li.finding[data-code="mx-not-covered"]');
+    await expect(finding).toBeVisible();
+    await expect(finding.locator('.fix')).toContainText('Fix');
+
+    // The generator on the same hostile page.
+    const gen = page.locator('#gen');
+    await gen.getByLabel('Mail domain').fill('example.org');
+    await gen.getByLabel('MX hosts, one per line').fill('mx.example.org');
+    await expect(gen.locator('#gen-policy')).toContainText('mx: mx.example.org');
+    const genFont = await gen.getByLabel('Mail domain').evaluate((el) => getComputedStyle(el).fontSize);
+    expect(genFont).toBe('16px');
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'widget-hostile.png'), fullPage: true });
+  });
+
+  test('two widgets on one page check two domains at once, with one Wasm download', async ({ page }) => {
+    const wasm = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('.wasm')) wasm.push(r.url());
+    });
+    await page.addInitScript(() => {
+      window.__results = [];
+      document.addEventListener('mtasts-result', (e) => {
+        window.__results.push({ id: e.target.id, domain: e.detail.domain, verdict: e.detail.verdict });
+      });
+    });
+    await page.goto(DOCS + 'two.html');
+    const first = page.locator('#first .verdict[data-verdict]');
+    const second = page.locator('#second .verdict[data-verdict]');
+    await expect(first).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    await expect(second).toHaveAttribute('data-verdict', 'broken', { timeout: 30_000 });
+    expect(wasm.length, `Wasm requests: ${wasm.join(', ')}`).toBe(1);
+
+    // Each event came from its own element with its own report.
+    const results = await page.evaluate(() => window.__results);
+    expect(results).toEqual(
+      expect.arrayContaining([
+        { id: 'first', domain: 'enforce.mtasts.test', verdict: 'enforced' },
+        { id: 'second', domain: 'mx-not-covered.mtasts.test', verdict: 'broken' },
+      ]),
+    );
+    expect(results.length).toBe(2);
+
+    // compact hides the findings; theme="dark" is dark; the first is neither.
+    await expect(page.locator('#second .w-details')).toBeHidden();
+    await expect(page.locator('#first .w-details')).toBeVisible();
+    const bg = (id) => page.locator(`#${id}`).evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('.mtasts')).backgroundColor);
+    expect(await bg('second')).toBe('rgb(18, 20, 23)');
+    expect(await bg('first')).toBe('rgb(255, 255, 255)');
+    // Turning compact off shows them, live.
+    await page.locator('#second').evaluate((el) => el.removeAttribute('compact'));
+    await expect(page.locator('#second li.finding[data-code="mx-not-covered"]')).toBeVisible();
+
+    // The widget's CSS stays inside: the page's own table, paragraph and button are untouched.
+    const own = await page.evaluate(() => ({
+      collapse: getComputedStyle(document.getElementById('page-table')).borderCollapse,
+      border: getComputedStyle(document.getElementById('page-verdict')).borderTopStyle,
+      radius: getComputedStyle(document.getElementById('page-button')).borderTopLeftRadius,
+    }));
+    expect(own).toEqual({ collapse: 'separate', border: 'none', radius: '0px' });
+
+    // A new domain attribute on an autorun widget checks again; the other keeps its result.
+    await page.locator('#first').evaluate((el) => el.setAttribute('domain', 'testing.mtasts.test'));
+    await expect(first).toHaveAttribute('data-verdict', 'testing', { timeout: 30_000 });
+    await expect(second).toHaveAttribute('data-verdict', 'broken');
+    await expect.poll(() => page.evaluate(() => window.__results.length)).toBe(3);
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'widget-two.png'), fullPage: true });
+  });
+
+  test('an unreachable resolver: an error view and an mtasts-error event, not a blank box', async ({ page }) => {
+    await page.goto(DOCS + 'two.html');
+    await expect(page.locator('#first .verdict[data-verdict]')).toBeVisible({ timeout: 30_000 });
+    const detail = await page.locator('#first').evaluate(
+      (el) =>
+        new Promise((resolve) => {
+          el.addEventListener('mtasts-error', (e) => resolve(e.detail), { once: true });
+          // Nothing listens on port 9 in the bed.
+          el.setAttribute('resolver', 'https://127.0.0.1:9/dns-query');
+          el.setAttribute('domain', 'enforce.mtasts.test');
+          el.check();
+        }),
+    );
+    expect(detail.kind).toBe('resolver');
+    expect(detail.domain).toBe('enforce.mtasts.test');
+    const view = page.locator('#first [data-error="resolver"]');
+    await expect(view).toBeVisible();
+    await expect(view).toContainText('could not be reached');
+    await expect(view.getByRole('button', { name: 'Try again' })).toBeVisible();
+  });
+});
