@@ -7,34 +7,51 @@
 // Each element renders in its own shadow root. The WebAssembly module is
 // loaded once per page, however many widgets there are; this file only
 // defines the elements and hands each one's attributes to it.
-// scripts/build-widget points these two names at the content-hashed files.
+// scripts/build-widget points these two names at the content-hashed files
+// and fills in CSS (public/components.css and public/widget.css, minified).
 const GLUE = './widget/mtasts_widget.js';
 const WASM = './widget/mtasts_widget_bg.wasm';
+const CSS = '';
 
 // Where this file was loaded from: the default policy proxy and full app.
 const BASE = new URL('./', import.meta.url).href;
 
+/** One stylesheet object for every widget's shadow root, or null where
+ * constructable stylesheets are missing (then each gets a <style>). */
+const SHEET = (() => {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    return sheet;
+  } catch {
+    return null;
+  }
+})();
+
+function style(root) {
+  if (SHEET) {
+    root.adoptedStyleSheets = [SHEET];
+  } else if (!root.querySelector('style')) {
+    const el = document.createElement('style');
+    el.textContent = CSS;
+    root.prepend(el);
+  }
+}
+
+/** Replaces what the shadow root shows, keeping its <style> if it has one. */
+function show(root, ...nodes) {
+  root.replaceChildren(...root.querySelectorAll(':scope > style'), ...nodes);
+}
+
 let loading;
-/** The module and the shared stylesheet, loaded on first use. */
+/** The module, loaded and instantiated on first use, once per page. */
 function load() {
   loading ??= import(new URL(GLUE, import.meta.url).href).then(async (m) => {
     await m.default({ module_or_path: new URL(WASM, import.meta.url) });
-    const css = m.css();
-    let sheet = null;
-    try {
-      sheet = new CSSStyleSheet();
-      sheet.replaceSync(css);
-    } catch {
-      sheet = null; // no constructable stylesheets: a <style> per widget
-    }
-    return { m, css, sheet };
+    return m;
   });
   return loading;
 }
-
-const FRAME =
-  'display:block;font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;' +
-  'border:1px solid #c4c8cf;border-radius:8px;padding:0.9em 1em;';
 
 class MtastsWidget extends HTMLElement {
   static get observedAttributes() {
@@ -44,25 +61,17 @@ class MtastsWidget extends HTMLElement {
   connectedCallback() {
     if (this._widget || this._mounting) return;
     const root = this.shadowRoot || this.attachShadow({ mode: 'open' });
-    if (!root.firstChild) {
-      const p = document.createElement('p');
-      p.setAttribute('style', FRAME);
-      p.setAttribute('role', 'status');
-      p.textContent = `Loading the ${this.constructor.what}…`;
-      root.append(p);
-    }
+    style(root);
+    const p = document.createElement('p');
+    p.className = 'mtasts loading-text';
+    p.setAttribute('role', 'status');
+    p.textContent = `Loading the ${this.constructor.what}…`;
+    show(root, p);
     this._mounting = load()
-      .then(({ m, css, sheet }) => {
+      .then((m) => {
         if (!this.isConnected) return;
         const box = document.createElement('div');
-        if (sheet) {
-          root.adoptedStyleSheets = [sheet];
-          root.replaceChildren(box);
-        } else {
-          const style = document.createElement('style');
-          style.textContent = css;
-          root.replaceChildren(style, box);
-        }
+        show(root, box);
         const widget = m[this.constructor.mount](box, BASE);
         this._widget = widget;
         // Settings first, so an autorun check uses them.
@@ -85,7 +94,6 @@ class MtastsWidget extends HTMLElement {
       if (this.isConnected || !this._widget) return;
       this._widget.free();
       this._widget = null;
-      this.shadowRoot?.replaceChildren();
     });
   }
 
@@ -106,17 +114,20 @@ class MtastsWidget extends HTMLElement {
     const root = this.shadowRoot;
     if (!root) return;
     const p = document.createElement('p');
-    p.setAttribute('style', FRAME + 'border:2px solid #b91c1c;background:#fdecec;');
+    p.className = 'mtasts error-view';
     p.setAttribute('role', 'alert');
-    p.append(`The ${this.constructor.what} could not start (${e && e.message ? e.message : e}). `);
+    const why = e && e.message ? e.message : String(e);
+    p.append(`The ${this.constructor.what} could not start (${why}). `);
+    if (/Content.Security.Policy|unsafe-eval/i.test(why)) {
+      p.append("This page's Content Security Policy must allow 'wasm-unsafe-eval' in script-src. ");
+    }
     const a = document.createElement('a');
     a.href = BASE;
     a.target = '_blank';
     a.rel = 'noopener';
     a.textContent = 'Open mtasts in a new tab';
     p.append(a, '.');
-    root.adoptedStyleSheets = [];
-    root.replaceChildren(p);
+    show(root, p);
     this._widget = null;
     console.error('mtasts widget:', e);
   }

@@ -31,12 +31,6 @@ mod exports {
             .ok_or_else(|| JsError::new("the widget could not be mounted"))
     }
 
-    /// The stylesheet for every widget's shadow root.
-    #[wasm_bindgen]
-    pub fn css() -> String {
-        embed::CSS.to_string()
-    }
-
     #[wasm_bindgen]
     pub fn mount_check(container: web_sys::HtmlElement, base: String) -> Result<Widget, JsError> {
         mounted(embed::mount_check(container, base))

@@ -259,20 +259,40 @@ impl Serialize for Body {
 
 impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use base64::Engine;
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            B64 { base64: String },
+        // A visitor rather than an `#[serde(untagged)]` enum: untagged enums
+        // buffer their input through serde's generic content type, which
+        // cost the Wasm builds about 7 KB (brotli).
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = Body;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("the body as a string, or {\"base64\": \"...\"}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Body, E> {
+                Ok(Body(v.as_bytes().to_vec()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Body, E> {
+                Ok(Body(v.into_bytes()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Body, A::Error> {
+                use base64::Engine;
+                use serde::de::Error;
+                let mut encoded: Option<String> = None;
+                while let Some(key) = m.next_key::<String>()? {
+                    if key == "base64" {
+                        encoded = Some(m.next_value()?);
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                let encoded = encoded.ok_or_else(|| A::Error::missing_field("base64"))?;
+                base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .map(Body)
+                    .map_err(A::Error::custom)
+            }
         }
-        match Repr::deserialize(d)? {
-            Repr::Text(t) => Ok(Body(t.into_bytes())),
-            Repr::B64 { base64 } => base64::engine::general_purpose::STANDARD
-                .decode(base64)
-                .map(Body)
-                .map_err(serde::de::Error::custom),
-        }
+        d.deserialize_any(Text)
     }
 }
 

@@ -24,13 +24,6 @@ use super::json;
 use super::storage::Settings;
 use super::widgets::{self, Raw};
 
-/// The stylesheet of every widget's shadow root: the components the app
-/// uses, then the widget's frame and themes.
-pub const CSS: &str = concat!(
-    include_str!("../../public/components.css"),
-    include_str!("../../public/widget.css")
-);
-
 /// Where a widget's checks go and where its links point, from its element's
 /// attributes (`proxy`, `resolver`, `app`) over the address the widget was
 /// loaded from (`base`).

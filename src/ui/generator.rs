@@ -54,15 +54,17 @@ fn keep(
 }
 
 /// The generator form and what to publish. The app keeps drafts in
-/// localStorage and adds hosting recipes and the rollout plan (`more`); the
-/// embedded generator is given its domain and MX hosts by its element and
-/// writes nothing into the host site's storage.
+/// localStorage and adds the advanced fields (`advanced`) and, after the
+/// records, hosting recipes and the rollout plan (`more`); the embedded
+/// generator (timestamp ids, preset lifetimes) is given its domain and MX
+/// hosts by its element and writes nothing into the host site's storage.
 #[component]
 pub fn Generator(
     #[prop(default = true)] keep_drafts: bool,
     #[prop(optional)] domain: Option<RwSignal<String>>,
     #[prop(optional)] mx: Option<RwSignal<String>>,
     #[prop(optional)] more: Option<fn(&Generated, u64) -> String>,
+    #[prop(optional)] advanced: Option<Advanced>,
 ) -> impl IntoView {
     let k = keep_drafts;
     let domain = domain.unwrap_or_else(|| draft(k, "domain", ""));
@@ -143,14 +145,15 @@ pub fn Generator(
         })
         .map_err(|e| (e.field.to_string(), e.message))
     });
-    let err_for = move |field: &'static str| {
-        move || match output.get() {
-            Err((f, m)) if f == field => Some(m),
-            _ => None,
-        }
-    };
-    let invalid = move |field: &'static str| {
-        move || matches!(output.get(), Err((f, _)) if f == field).then_some("true")
+    let err_for = move |field: &'static str| error_of(output, field);
+    let invalid = move |field: &'static str| invalid_of(output, field);
+    let fields = Fields {
+        drafts: k,
+        age_custom,
+        id_kind,
+        id_manual,
+        stamp,
+        output,
     };
 
     view! {
@@ -214,47 +217,14 @@ pub fn Generator(
                     <label for="gen-age">"max_age"</label>
                     <select id="gen-age" prop:value=move || age_choice.get() on:change=keep(k, "age", age_choice)>
                         {PRESETS.iter().map(|(s, l)| view! { <option value=s.to_string()>{*l}</option> }).collect_view()}
-                        <option value="custom">"Custom"</option>
+                        {advanced.map(|_| view! { <option value="custom">"Custom"</option> })}
                     </select>
                 </div>
                 <div class="field" hidden=move || age_choice.get() != "custom">
-                    <label for="gen-age-custom">"max_age in seconds"</label>
-                    <input id="gen-age-custom" type="number" min="0" max="31557600" inputmode="numeric"
-                        aria-describedby="gen-age-err" aria-invalid=invalid("max_age")
-                        prop:value=move || age_custom.get() on:input=keep(k, "age_custom", age_custom) />
-                    <p id="gen-age-err" class="help error-text">{err_for("max_age")}</p>
+                    {advanced.map(|a| (a.custom_age)(fields))}
                 </div>
             </div>
-            <fieldset>
-                <legend>"Policy id"</legend>
-                <div class="choice">
-                    {[("timestamp", "Timestamp (now)"), ("hash", "Hash of the policy"), ("manual", "Type one")]
-                        .into_iter()
-                        .map(|(v, l)| {
-                            let id = format!("gen-id-{v}");
-                            view! {
-                                <span>
-                                    <input type="radio" name="gen-id" id=id.clone() value=v
-                                        prop:checked=move || id_kind.get() == v
-                                        on:change=keep(k, "id_kind", id_kind) />
-                                    <label for=id>{l}</label>
-                                </span>
-                            }
-                        })
-                        .collect_view()}
-                </div>
-                <div class="field" hidden=move || id_kind.get() != "manual">
-                    <label for="gen-id-value">"Id (1 to 32 letters and digits)"</label>
-                    <input id="gen-id-value" type="text" autocomplete="off" spellcheck="false"
-                        aria-describedby="gen-id-err" aria-invalid=invalid("id")
-                        prop:value=move || id_manual.get() on:input=keep(k, "id_manual", id_manual) />
-                    <p id="gen-id-err" class="help error-text">{err_for("id")}</p>
-                </div>
-                <p class="help" hidden=move || id_kind.get() != "timestamp">
-                    <button type="button" class="secondary" on:click=move |_| stamp.set(now_secs())>"New timestamp"</button>
-                    " Change the id every time the policy changes."
-                </p>
-            </fieldset>
+            {advanced.map(|a| (a.id)(fields))}
             <div class="field">
                 <label for="gen-rua">"TLS-RPT report address (rua)"</label>
                 <input id="gen-rua" type="text" autocomplete="off" spellcheck="false"
@@ -285,6 +255,102 @@ pub fn Generator(
             }}
         </section>
     }
+}
+
+type Output = Memo<Result<Generated, (String, String)>>;
+
+/// The message for `field` when the generator refused the form over it.
+fn error_of(output: Output, field: &'static str) -> impl Fn() -> Option<String> + Copy {
+    move || match output.get() {
+        Err((f, m)) if f == field => Some(m),
+        _ => None,
+    }
+}
+
+/// `aria-invalid` for `field`.
+fn invalid_of(output: Output, field: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
+    move || matches!(output.get(), Err((f, _)) if f == field).then_some("true")
+}
+
+/// What the advanced fields read and write.
+#[derive(Clone, Copy)]
+pub struct Fields {
+    drafts: bool,
+    age_custom: RwSignal<String>,
+    id_kind: RwSignal<String>,
+    id_manual: RwSignal<String>,
+    stamp: RwSignal<u64>,
+    output: Output,
+}
+
+/// The fields only the app shows: a custom max_age and the choice of policy
+/// id (timestamp, content hash, typed). Handed to [`Generator`] as functions,
+/// so a generator without them carries none of their code.
+#[derive(Clone, Copy)]
+pub struct Advanced {
+    custom_age: fn(Fields) -> AnyView,
+    id: fn(Fields) -> AnyView,
+}
+
+/// The app's advanced fields.
+pub const ADVANCED: Advanced = Advanced {
+    custom_age: custom_age_field,
+    id: id_fields,
+};
+
+fn custom_age_field(f: Fields) -> AnyView {
+    view! {
+        <label for="gen-age-custom">"max_age in seconds"</label>
+        <input id="gen-age-custom" type="number" min="0" max="31557600" inputmode="numeric"
+            aria-describedby="gen-age-err" aria-invalid=invalid_of(f.output, "max_age")
+            prop:value=move || f.age_custom.get() on:input=keep(f.drafts, "age_custom", f.age_custom) />
+        <p id="gen-age-err" class="help error-text">{error_of(f.output, "max_age")}</p>
+    }
+    .into_any()
+}
+
+fn id_fields(f: Fields) -> AnyView {
+    let Fields {
+        drafts: k,
+        id_kind,
+        id_manual,
+        stamp,
+        output,
+        ..
+    } = f;
+    view! {
+            <fieldset>
+                <legend>"Policy id"</legend>
+                <div class="choice">
+                    {[("timestamp", "Timestamp (now)"), ("hash", "Hash of the policy"), ("manual", "Type one")]
+                        .into_iter()
+                        .map(|(v, l)| {
+                            let id = format!("gen-id-{v}");
+                            view! {
+                                <span>
+                                    <input type="radio" name="gen-id" id=id.clone() value=v
+                                        prop:checked=move || id_kind.get() == v
+                                        on:change=keep(k, "id_kind", id_kind) />
+                                    <label for=id>{l}</label>
+                                </span>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <div class="field" hidden=move || id_kind.get() != "manual">
+                    <label for="gen-id-value">"Id (1 to 32 letters and digits)"</label>
+                    <input id="gen-id-value" type="text" autocomplete="off" spellcheck="false"
+                        aria-describedby="gen-id-err" aria-invalid=invalid_of(output, "id")
+                        prop:value=move || id_manual.get() on:input=keep(k, "id_manual", id_manual) />
+                    <p id="gen-id-err" class="help error-text">{error_of(output, "id")}</p>
+                </div>
+                <p class="help" hidden=move || id_kind.get() != "timestamp">
+                    <button type="button" class="secondary" on:click=move |_| stamp.set(now_secs())>"New timestamp"</button>
+                    " Change the id every time the policy changes."
+                </p>
+            </fieldset>
+    }
+    .into_any()
 }
 
 fn lint_block(out: &mut String, l: &Lint) {

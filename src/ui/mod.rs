@@ -154,7 +154,7 @@ pub fn App() -> impl IntoView {
                 <section class="view" hidden=move || view.get() != View::Generator>
                     <h1 id="generator-title" tabindex="-1">"Generate a policy and records"</h1>
                     <p class="lede">"Fill in the form; everything is generated and linted in this page."</p>
-                    <generator::Generator more=generator::hosting_and_plan />
+                    <generator::Generator more=generator::hosting_and_plan advanced=generator::ADVANCED />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Linter>
                     <linter::Linter />

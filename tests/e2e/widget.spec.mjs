@@ -208,4 +208,12 @@ test.describe('embeddable widgets', () => {
     await expect(view).toContainText('could not be reached');
     await expect(view.getByRole('button', { name: 'Try again' })).toBeVisible();
   });
+
+  test('a page whose CSP blocks WebAssembly: each widget says so and links to the app', async ({ page }) => {
+    await page.goto(DOCS + 'csp.html');
+    const alert = page.locator('#check').getByRole('alert');
+    await expect(alert).toContainText('could not start', { timeout: 20_000 });
+    await expect(alert).toContainText("must allow 'wasm-unsafe-eval'");
+    await expect(alert.getByRole('link', { name: /Open mtasts/ })).toHaveAttribute('href', MTASTS);
+  });
 });
