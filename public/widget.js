@@ -134,7 +134,7 @@ class MtastsWidget extends HTMLElement {
 }
 
 class MtastsCheck extends MtastsWidget {
-  static attrs = ['proxy', 'resolver', 'app', 'domain'];
+  static attrs = ['proxy', 'resolver', 'app', 'heading-level', 'domain'];
   static mount = 'mount_check';
   static what = 'MTA-STS checker';
 

@@ -941,8 +941,13 @@ pub(crate) fn mx_coverage_html(report: &Report, level: u8) -> String {
         })
         .collect();
     let mut out = format!("<h{level}>MX coverage</h{level}>");
+    // Named after the domain: two reports on one page (two widgets) must
+    // not give screen readers two regions of the same name.
     out.push_str(&html::table(
-        "Each MX host and the policy pattern covering it",
+        &format!(
+            "The MX hosts of {} and the policy patterns covering them",
+            report.domain
+        ),
         &["MX host", "Preference", "Covered by"],
         &rows,
     ));

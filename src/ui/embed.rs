@@ -35,6 +35,9 @@ pub struct Config {
     /// DoH endpoints (RFC 8484), separated by spaces or commas.
     pub resolver: Option<String>,
     pub app: Option<String>,
+    /// The level of the widget's own headings (2 to 6), to fit the outline
+    /// of the page around it.
+    pub heading_level: Option<u8>,
 }
 
 impl Config {
@@ -57,6 +60,12 @@ impl Config {
     pub fn app(&self) -> String {
         let app = self.app.as_deref().unwrap_or(&self.base);
         format!("{}/", app.trim_end_matches('/'))
+    }
+
+    /// The level of the report's headings: 3 (under the page's h2 sections)
+    /// unless the element says otherwise.
+    pub fn heading_level(&self) -> u8 {
+        self.heading_level.unwrap_or(3)
     }
 
     /// The app's report for `ascii`: it runs the check at once.
@@ -238,8 +247,9 @@ fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
             dns_partial,
         } => {
             let v: Verdict = report.verdict;
-            let mut details = html::findings(&report.findings, 3);
-            details.push_str(&checker::mx_coverage_html(&report, 3));
+            let level = s.config.with_untracked(Config::heading_level);
+            let mut details = html::findings(&report.findings, level);
+            details.push_str(&checker::mx_coverage_html(&report, level));
             view! {
                 <div class=format!("verdict {}", v.as_str()) data-verdict=v.as_str() part="verdict">
                     <p class="w-verdict">{checker::verdict_words(v)}</p>
@@ -344,6 +354,12 @@ impl Mounted {
             }
             "app" => {
                 self.config.try_update(|c| c.app = value);
+            }
+            "heading-level" => {
+                let level = value
+                    .and_then(|v| v.parse::<u8>().ok())
+                    .filter(|l| (2..=6).contains(l));
+                self.config.try_update(|c| c.heading_level = level);
             }
             _ => {}
         }

@@ -7,6 +7,7 @@
 // Run with scripts/e2e-testbed (inside `tests/testbed/testbed run`); skipped
 // elsewhere.
 import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -19,6 +20,15 @@ const PAGES = path.join(root, 'tests', 'e2e', 'pages');
 // Another origin than MTASTS (host and port differ).
 const DOCS_PORT = 18301;
 const DOCS = `http://localhost:${DOCS_PORT}/`;
+
+/** axe-core on the widgets (it looks into their shadow roots): no violations. */
+async function expectAccessible(page, selectors) {
+  let axe = new AxeBuilder({ page });
+  for (const s of selectors) axe = axe.include(s);
+  const r = await axe.analyze();
+  const found = r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  expect(found, 'axe violations').toEqual([]);
+}
 
 let docs;
 
@@ -79,6 +89,7 @@ test.describe('embeddable widgets', () => {
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'widget-demo.png'), fullPage: true });
     expect(errors, 'no script errors').toEqual([]);
+    await expectAccessible(page, ['#generator', '#checker']);
 
     // The permalink opens the full report in the app, which runs the check at once.
     const app = await page.context().newPage();
@@ -182,10 +193,14 @@ test.describe('embeddable widgets', () => {
     // A new domain attribute on an autorun widget checks again; the other keeps its result.
     await page.locator('#first').evaluate((el) => el.setAttribute('domain', 'testing.mtasts.test'));
     await expect(first).toHaveAttribute('data-verdict', 'testing', { timeout: 30_000 });
+    // heading-level="2": the report's headings fit the page outline.
+    await expect(page.locator('#first h2', { hasText: 'Warnings (1)' })).toBeVisible();
     await expect(second).toHaveAttribute('data-verdict', 'broken');
     await expect.poll(() => page.evaluate(() => window.__results.length)).toBe(3);
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, 'widget-two.png'), fullPage: true });
+    // Both themes, findings shown: still accessible (contrast included).
+    await expectAccessible(page, ['#first', '#second']);
   });
 
   test('an unreachable resolver: an error view and an mtasts-error event, not a blank box', async ({ page }) => {
