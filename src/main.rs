@@ -2,6 +2,10 @@
 //! lives in `src/ui` over the `sts` core.
 
 #[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+#[cfg(target_arch = "wasm32")]
 fn main() {
     mtasts::ui::start();
 }

@@ -175,6 +175,42 @@ pub enum FetchErrorClass {
     Other,
 }
 
+impl FetchErrorClass {
+    pub const ALL: [FetchErrorClass; 10] = [
+        FetchErrorClass::NoAddress,
+        FetchErrorClass::ConnectionRefused,
+        FetchErrorClass::Timeout,
+        FetchErrorClass::TlsExpired,
+        FetchErrorClass::TlsHostname,
+        FetchErrorClass::TlsUntrusted,
+        FetchErrorClass::Tls,
+        FetchErrorClass::BodyTooLarge,
+        FetchErrorClass::Forbidden,
+        FetchErrorClass::Other,
+    ];
+
+    /// The name in the report's JSON (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchErrorClass::NoAddress => "no-address",
+            FetchErrorClass::ConnectionRefused => "connection-refused",
+            FetchErrorClass::Timeout => "timeout",
+            FetchErrorClass::TlsExpired => "tls-expired",
+            FetchErrorClass::TlsHostname => "tls-hostname",
+            FetchErrorClass::TlsUntrusted => "tls-untrusted",
+            FetchErrorClass::Tls => "tls",
+            FetchErrorClass::BodyTooLarge => "body-too-large",
+            FetchErrorClass::Forbidden => "forbidden",
+            FetchErrorClass::Other => "other",
+        }
+    }
+
+    /// The class named `name` in the report's JSON.
+    pub fn parse(name: &str) -> Option<FetchErrorClass> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
 /// The facts of the policy host's certificate the fetching runtime could see.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -844,5 +880,20 @@ fn summarise(v: Verdict, d: &str, f: &[Finding], p: Option<&Policy>) -> String {
                 .unwrap_or_else(|| "the policy could not be applied".to_string());
             format!("MTA-STS for {d} is set up but senders cannot apply it: {first}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FetchErrorClass;
+
+    #[test]
+    fn fetch_error_class_names_are_the_json_names() {
+        for c in FetchErrorClass::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(FetchErrorClass::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(FetchErrorClass::parse("TLS"), None);
     }
 }

@@ -7,7 +7,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit};
 
 use crate::sts::dns::{self, RecordType, Response, DOH_MEDIA_TYPE};
-use crate::sts::report::{DnsStatus, Fetch, Lookup};
+use crate::sts::report::{
+    Body, Certificate, DnsStatus, Fetch, FetchError, FetchErrorClass, Lookup,
+};
 
 use super::{json, storage::Settings};
 
@@ -250,11 +252,6 @@ impl ProxyError {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct ProxyRefusal {
-    error: String,
-}
-
 /// `GET {proxy}/api/policy?domain=D[&ua=browser]`: the proxy fetches the
 /// policy the way a sending MTA does and answers a [`Fetch`] as JSON.
 pub async fn fetch_policy(
@@ -284,16 +281,13 @@ pub async fn fetch_policy(
                 },
             })?;
     match status {
-        200 => json::from_str::<Fetch>(&text).map_err(|e| ProxyError::NotAProxy {
+        200 => read_fetch(&text).map_err(|e| ProxyError::NotAProxy {
             url: url.clone(),
             detail: format!("the answer is not a policy fetch report ({e})"),
         }),
-        400 => Err(match json::from_str::<ProxyRefusal>(&text) {
-            Ok(r) => ProxyError::Rejected {
-                url,
-                message: r.error,
-            },
-            Err(_) => ProxyError::NotAProxy {
+        400 => Err(match read_refusal(&text) {
+            Some(message) => ProxyError::Rejected { url, message },
+            None => ProxyError::NotAProxy {
                 url,
                 detail: "HTTP 400 without the proxy's error message".to_string(),
             },
@@ -303,4 +297,130 @@ pub async fn fetch_policy(
             detail: format!("HTTP {other}: is `mtasts serve` running there?"),
         }),
     }
+}
+
+// The proxy's JSON, read by hand over `JSON.parse`. serde-wasm-bindgen's
+// generic deserializer (and the float formatting its errors pull in) cost
+// the Wasm about 14 KB brotli, a tenth of the widget; these readers follow
+// the serde shape of `sts::report::Fetch` (README, "The report"), and
+// tests/wasm reads every field of serde's own output back through them.
+
+fn field(v: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(v, &JsValue::from_str(name))
+        .ok()
+        .filter(|f| !f.is_undefined() && !f.is_null())
+}
+
+fn text_field(v: &JsValue, name: &str) -> Result<Option<String>, String> {
+    field(v, name)
+        .map(|f| {
+            f.as_string()
+                .ok_or_else(|| format!("`{name}` is not a string"))
+        })
+        .transpose()
+}
+
+fn number_field(v: &JsValue, name: &str, max: f64) -> Result<Option<f64>, String> {
+    field(v, name)
+        .map(|f| {
+            f.as_f64()
+                .filter(|n| n.fract() == 0.0 && (0.0..=max).contains(n))
+                .ok_or_else(|| format!("`{name}` is not a whole number in range"))
+        })
+        .transpose()
+}
+
+fn list_field(v: &JsValue, name: &str) -> Result<Vec<JsValue>, String> {
+    match field(v, name) {
+        None => Ok(Vec::new()),
+        Some(f) if js_sys::Array::is_array(&f) => Ok(js_sys::Array::from(&f).to_vec()),
+        Some(_) => Err(format!("`{name}` is not a list")),
+    }
+}
+
+fn texts_field(v: &JsValue, name: &str) -> Result<Vec<String>, String> {
+    list_field(v, name)?
+        .into_iter()
+        .map(|x| {
+            x.as_string()
+                .ok_or_else(|| format!("`{name}` holds something that is not a string"))
+        })
+        .collect()
+}
+
+/// `"text"` or `{"base64": "..."}` (the browser's `atob` decodes).
+fn body_field(v: &JsValue) -> Result<Option<Body>, String> {
+    let Some(b) = field(v, "body") else {
+        return Ok(None);
+    };
+    if let Some(text) = b.as_string() {
+        return Ok(Some(Body(text.into_bytes())));
+    }
+    let encoded = text_field(&b, "base64")?
+        .ok_or_else(|| "`body` is neither text nor {\"base64\": ...}".to_string())?;
+    let binary = web_sys::window()
+        .ok_or_else(|| "no window".to_string())?
+        .atob(&encoded)
+        .map_err(|_| "`body.base64` is not base64".to_string())?;
+    // atob gives one char per byte.
+    Ok(Some(Body(binary.chars().map(|c| c as u8).collect())))
+}
+
+/// The proxy's 200 answer as a [`Fetch`].
+pub fn read_fetch(text: &str) -> Result<Fetch, String> {
+    let v = js_sys::JSON::parse(text).map_err(json::describe)?;
+    if !v.is_object() || js_sys::Array::is_array(&v) {
+        return Err("the answer is not a JSON object".to_string());
+    }
+    let headers = list_field(&v, "headers")?
+        .into_iter()
+        .map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(k), Some(v)) if pair.length() == 2 => Ok((k, v)),
+                _ => Err("`headers` holds something that is not a [name, value] pair".to_string()),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    let error = match field(&v, "error") {
+        None => None,
+        Some(e) => {
+            let class = text_field(&e, "class")?
+                .and_then(|c| FetchErrorClass::parse(&c))
+                .ok_or_else(|| "`error.class` is missing or unknown".to_string())?;
+            let message = text_field(&e, "message")?
+                .ok_or_else(|| "`error.message` is missing".to_string())?;
+            Some(FetchError { class, message })
+        }
+    };
+    let certificate = match field(&v, "certificate") {
+        None => None,
+        Some(c) => Some(Certificate {
+            subject_names: texts_field(&c, "subject_names")?,
+            issuer: text_field(&c, "issuer")?,
+            not_before: text_field(&c, "not_before")?,
+            not_after: text_field(&c, "not_after")?,
+        }),
+    };
+    Ok(Fetch {
+        url: text_field(&v, "url")?.unwrap_or_default(),
+        status: number_field(&v, "status", f64::from(u16::MAX))?.map(|n| n as u16),
+        headers,
+        body: body_field(&v)?,
+        truncated: match field(&v, "truncated") {
+            None => false,
+            Some(t) => t.as_bool().ok_or("`truncated` is not true or false")?,
+        },
+        error,
+        // JSON numbers are exact up to 2^53.
+        elapsed_ms: number_field(&v, "elapsed_ms", 9_007_199_254_740_991.0)?.map(|n| n as u64),
+        addresses: texts_field(&v, "addresses")?,
+        certificate,
+    })
+}
+
+/// The proxy's 400 answer, `{"error": "..."}`: its reason.
+pub fn read_refusal(text: &str) -> Option<String> {
+    let v = js_sys::JSON::parse(text).ok()?;
+    text_field(&v, "error").ok().flatten()
 }

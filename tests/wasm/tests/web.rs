@@ -137,17 +137,93 @@ async fn unreachable_resolvers_are_tried_in_turn() {
 }
 
 #[wasm_bindgen_test]
-fn proxy_json_deserialises_into_fetch() {
+fn proxy_json_reads_into_fetch() {
     let text = r#"{"url":"https://mta-sts.a.test/.well-known/mta-sts.txt","status":200,
         "headers":[["content-type","text/plain"]],"body":{"base64":"77u/dmVyc2lvbg=="},
         "truncated":false,"elapsed_ms":12,"addresses":["192.0.2.1"],
         "certificate":{"subject_names":["mta-sts.a.test"]}}"#;
-    let f: Fetch = json::from_str(text).unwrap();
+    let f = net::read_fetch(text).unwrap();
     assert_eq!(f.status, Some(200));
     assert_eq!(f.header("Content-Type"), Some("text/plain"));
     assert_eq!(f.body_bytes(), b"\xef\xbb\xbfversion");
-    let err = json::from_str::<Fetch>(r#"{"status":"two hundred"}"#).unwrap_err();
-    assert!(!err.is_empty());
+    assert_eq!(f.elapsed_ms, Some(12));
+    // Wrong types are refused, naming the field.
+    for (bad, field) in [
+        (r#"{"status":"two hundred"}"#, "status"),
+        (r#"{"status":70000}"#, "status"),
+        (r#"{"status":200.5}"#, "status"),
+        (r#"{"headers":[["a"]]}"#, "headers"),
+        (r#"{"truncated":"no"}"#, "truncated"),
+        (r#"{"error":{"class":"tls-broken","message":"x"}}"#, "error.class"),
+        (r#"{"body":{"base64":"%%%"}}"#, "body"),
+        (r#"{"addresses":"192.0.2.1"}"#, "addresses"),
+    ] {
+        let err = net::read_fetch(bad).unwrap_err();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
+    assert!(net::read_fetch("[1]").is_err());
+    assert!(net::read_fetch("<html>").is_err());
+    assert_eq!(
+        net::read_refusal(r#"{"error":"not a domain"}"#).as_deref(),
+        Some("not a domain")
+    );
+    assert_eq!(net::read_refusal("Bad Request"), None);
+}
+
+/// The proxy writes `Fetch` with serde (the server, the Worker); the app
+/// reads it by hand. Every field, every error class, text and binary
+/// bodies, and the minimal shape must come back equal.
+#[wasm_bindgen_test]
+fn proxy_json_reader_agrees_with_serde_on_every_field() {
+    use mtasts::sts::report::{Certificate, FetchError, FetchErrorClass};
+    let full = Fetch {
+        url: "https://mta-sts.a.test/.well-known/mta-sts.txt".into(),
+        status: Some(301),
+        headers: vec![
+            ("content-type".into(), "text/plain; charset=utf-8".into()),
+            ("location".into(), "https://a.test/".into()),
+        ],
+        body: Some(Body(vec![0xef, 0xbb, 0xbf, 0xff, 0x00, b'v', 0x80])),
+        truncated: true,
+        error: None,
+        elapsed_ms: Some(20_001),
+        addresses: vec!["192.0.2.10".into(), "2001:db8::10".into()],
+        certificate: Some(Certificate {
+            subject_names: vec!["mta-sts.a.test".into(), "*.a.test".into()],
+            issuer: Some("CN=Test CA".into()),
+            not_before: Some("2026-01-01T00:00:00Z".into()),
+            not_after: Some("2027-01-01T00:00:00Z".into()),
+        }),
+    };
+    let mut cases = vec![
+        full.clone(),
+        Fetch::default(),
+        Fetch {
+            body: Some(Body(b"version: STSv1\r\nmode: enforce\r\n".to_vec())),
+            ..full.clone()
+        },
+        Fetch {
+            certificate: Some(Certificate::default()),
+            ..Fetch::default()
+        },
+    ];
+    for class in FetchErrorClass::ALL {
+        cases.push(Fetch {
+            status: None,
+            body: None,
+            error: Some(FetchError {
+                class,
+                message: format!("{} happened", class.as_str()),
+            }),
+            ..full.clone()
+        });
+    }
+    for f in cases {
+        let text = json::to_string(&f, false).unwrap();
+        assert_eq!(net::read_fetch(&text).as_ref(), Ok(&f), "{text}");
+        // And what serde itself reads from it.
+        assert_eq!(json::from_str::<Fetch>(&text).as_ref(), Ok(&f), "{text}");
+    }
 }
 
 #[wasm_bindgen_test]
