@@ -538,23 +538,7 @@ pub fn Checker(
         <form class="check-form" on:submit=on_submit novalidate>
             <label for="check-domain">"Domain, e-mail address or URL"</label>
             <div class="inline">
-                <input
-                    id="check-domain"
-                    type="text"
-                    inputmode="url"
-                    autocomplete="off"
-                    autocapitalize="off"
-                    spellcheck="false"
-                    placeholder="example.com"
-                    aria-describedby="check-domain-msg"
-                    aria-invalid=move || error.with(|e| e.is_some()).then_some("true")
-                    prop:value=move || input.get()
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        storage::set_draft("check.input", &v);
-                        input.set(v);
-                    }
-                />
+                <DomainInput id="check-domain" input error draft="check.input" />
                 <button type="submit">"Check"</button>
             </div>
             <p id="check-domain-msg" class="help" aria-live="polite">
@@ -952,4 +936,38 @@ pub(crate) fn mx_coverage_html(report: &Report, level: u8) -> String {
         &rows,
     ));
     out
+}
+
+/// The checker's domain box (the app's and the widget's): typed text is
+/// left alone by phones and browsers, and kept as a draft when `draft`
+/// names one. Its message is the element `{id}-msg`.
+#[component]
+pub(crate) fn DomainInput(
+    id: &'static str,
+    input: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    #[prop(optional)] draft: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            part="input"
+            type="text"
+            inputmode="url"
+            autocomplete="off"
+            autocapitalize="off"
+            spellcheck="false"
+            placeholder="example.com"
+            aria-describedby=format!("{id}-msg")
+            aria-invalid=move || error.with(|e| e.is_some()).then_some("true")
+            prop:value=move || input.get()
+            on:input=move |ev| {
+                let v = event_target_value(&ev);
+                if let Some(name) = draft {
+                    storage::set_draft(name, &v);
+                }
+                input.set(v);
+            }
+        />
+    }
 }

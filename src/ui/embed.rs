@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::sts::report::Verdict;
 
-use super::checker::{self, Outcome, Run};
+use super::checker::{self, DomainInput, Outcome, Run};
 use super::generator::Generator;
 use super::html;
 use super::json;
@@ -139,33 +139,30 @@ fn start(s: CheckState) {
             s.run.try_get_untracked().flatten().is_some_and(|r| {
                 r.domain.with_value(|x| x.ascii == d.ascii) && r.steps == run.steps
             });
-        if current {
-            match &out {
-                Outcome::Done {
-                    report,
-                    proxy: None,
-                    ..
-                } => match json::to_value(report) {
-                    Ok(v) => emit(s.root, "mtasts-result", &v),
-                    Err(e) => emit(
-                        s.root,
-                        "mtasts-error",
-                        &error_detail(&d.ascii, "internal", &e),
-                    ),
-                },
-                Outcome::Done { proxy: Some(e), .. } => emit(
-                    s.root,
-                    "mtasts-error",
-                    &error_detail(&d.ascii, "proxy", &e.detail()),
-                ),
-                Outcome::ResolverDown { detail, .. } => emit(
-                    s.root,
-                    "mtasts-error",
-                    &error_detail(&d.ascii, "resolver", detail),
-                ),
+        let event = current.then(|| match &out {
+            Outcome::Done {
+                report,
+                proxy: None,
+                ..
+            } => match json::to_value(report) {
+                Ok(v) => ("mtasts-result", v),
+                Err(e) => ("mtasts-error", error_detail(&d.ascii, "internal", &e)),
+            },
+            Outcome::Done { proxy: Some(e), .. } => {
+                ("mtasts-error", error_detail(&d.ascii, "proxy", &e.detail()))
             }
-        }
+            Outcome::ResolverDown { detail, .. } => {
+                ("mtasts-error", error_detail(&d.ascii, "resolver", detail))
+            }
+        });
+        // The verdict first, then the event: once the view has updated (on
+        // the next tick), so a listener sees the widget showing what the
+        // event says.
         run.outcome.try_set(Some(out));
+        if let Some((name, detail)) = event {
+            leptos::task::tick().await;
+            emit(s.root, name, &detail);
+        }
     });
 }
 
@@ -180,20 +177,7 @@ fn CheckWidget(s: CheckState) -> impl IntoView {
             <form class="w-form" on:submit=on_submit novalidate>
                 <label for="w-domain">"Check a domain's MTA-STS"</label>
                 <div class="inline">
-                    <input
-                        id="w-domain"
-                        part="input"
-                        type="text"
-                        inputmode="url"
-                        autocomplete="off"
-                        autocapitalize="off"
-                        spellcheck="false"
-                        placeholder="example.com"
-                        aria-describedby="w-domain-msg"
-                        aria-invalid=move || s.error.with(|e| e.is_some()).then_some("true")
-                        prop:value=move || s.input.get()
-                        on:input=move |ev| s.input.set(event_target_value(&ev))
-                    />
+                    <DomainInput id="w-domain" input=s.input error=s.error />
                     <button type="submit" part="button">"Check"</button>
                 </div>
                 <p id="w-domain-msg" class="help" aria-live="polite">

@@ -70,6 +70,14 @@ test.describe('embeddable widgets', () => {
     await gen.getByLabel('Mode', { exact: true }).selectOption('enforce');
     await expect(policy).toContainText('mode: enforce');
     await expect(gen.getByRole('link', { name: /full generator/ })).toHaveAttribute('href', MTASTS + '?view=generator');
+    // compact: no help texts, but what is wrong still shows.
+    await gen.evaluate((el) => el.setAttribute('compact', ''));
+    await expect(gen.locator('#gen-mx-help')).toBeHidden();
+    await gen.getByLabel('Mail domain').fill('');
+    await expect(gen.locator('#gen-domain-err')).toHaveText(/Enter the mail domain/);
+    await gen.getByLabel('Mail domain').fill('example.com');
+    await gen.evaluate((el) => el.removeAttribute('compact'));
+    await expect(gen.locator('#gen-mx-help')).toBeVisible();
 
     // The checker: the demo's own page sets nothing but the domain; point it at the bed's resolver.
     const check = page.locator('#checker');
@@ -152,7 +160,9 @@ test.describe('embeddable widgets', () => {
     await page.addInitScript(() => {
       window.__results = [];
       document.addEventListener('mtasts-result', (e) => {
-        window.__results.push({ id: e.target.id, domain: e.detail.domain, verdict: e.detail.verdict });
+        // What the widget shows when its event arrives.
+        const shown = e.target.shadowRoot.querySelector('.verdict[data-verdict]')?.dataset.verdict;
+        window.__results.push({ id: e.target.id, domain: e.detail.domain, verdict: e.detail.verdict, shown });
       });
     });
     await page.goto(DOCS + 'two.html');
@@ -166,8 +176,8 @@ test.describe('embeddable widgets', () => {
     const results = await page.evaluate(() => window.__results);
     expect(results).toEqual(
       expect.arrayContaining([
-        { id: 'first', domain: 'enforce.mtasts.test', verdict: 'enforced' },
-        { id: 'second', domain: 'mx-not-covered.mtasts.test', verdict: 'broken' },
+        { id: 'first', domain: 'enforce.mtasts.test', verdict: 'enforced', shown: 'enforced' },
+        { id: 'second', domain: 'mx-not-covered.mtasts.test', verdict: 'broken', shown: 'broken' },
       ]),
     );
     expect(results.length).toBe(2);

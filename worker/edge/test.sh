@@ -11,6 +11,10 @@ root=$(cd "$here/../.." && pwd)
 port=${MTASTS_EDGE_PORT:-8787}
 
 if [ "${MTASTS_TESTBED:-}" != 1 ]; then
+    [ -f "$root/dist/widget.js" ] || {
+        echo "test.sh: dist/ has no app and widget: build them first (scripts/build-app); wrangler serves dist/ as the Worker's static assets" >&2
+        exit 1
+    }
     if [ -z "${MTASTS_EDGE_NO_BUILD:-}" ]; then
         CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/tmp/target-edge} "$here/build.sh"
     fi
@@ -130,6 +134,28 @@ for q, what in (("", "no domain"), ("?domain=10.0.0.1", "IP address"), ("?domain
         err = None
     check(f"bad input ({what}): 400 JSON error", status == 400 and isinstance(err, str) and err, f"{status} {raw[:120]!r}")
     check(f"bad input ({what}): CORS", headers.get("access-control-allow-origin") == "*", headers)
+
+# The app and the widgets, served from dist/ as static assets.
+import re
+status, headers, raw = get("/widget.js")
+check("widget.js: 200 JavaScript with CORS", status == 200 and "javascript" in headers.get("content-type", "")
+      and headers.get("access-control-allow-origin") == "*", (status, headers))
+m = re.search(rb"widget-[0-9a-f]{16}_bg\.wasm", raw)
+check("widget.js names its content-hashed wasm", m is not None, raw[:200])
+if m:
+    status, headers, wasm = get("/" + m.group(0).decode())
+    check("widget wasm: 200 application/wasm, CORS, cached for good",
+          status == 200 and headers.get("content-type") == "application/wasm"
+          and headers.get("access-control-allow-origin") == "*" and "immutable" in headers.get("cache-control", ""),
+          (status, headers))
+    check("widget wasm: a wasm module", wasm[:4] == b"\0asm", wasm[:8])
+status, headers, raw = get("/")
+check("/: the app", status == 200 and "text/html" in headers.get("content-type", "") and b"mtasts" in raw,
+      (status, headers.get("content-type")))
+status, _, raw = get("/embed-demo.html")
+check("/embed-demo.html: the demo page", status == 200 and b"<mtasts-check" in raw, status)
+status, _, _ = get("/widget.js.br")
+check("precompressed copies are not uploaded", status == 404, status)
 
 status, headers, _ = get("/api/policy?domain=enforce.mtasts.test", method="OPTIONS")
 check("OPTIONS: 204 + CORS", status == 204 and "GET" in headers.get("access-control-allow-methods", ""), (status, headers))
