@@ -241,4 +241,34 @@ test.describe('embeddable widgets', () => {
     await expect(alert).toContainText("must allow 'wasm-unsafe-eval'");
     await expect(alert.getByRole('link', { name: /Open mtasts/ })).toHaveAttribute('href', MTASTS);
   });
+
+  test('the page styles the widget through its custom properties and parts, and can move it', async ({ page }) => {
+    await page.goto(DOCS + 'two.html');
+    const first = page.locator('#first');
+    await expect(first.locator('.verdict[data-verdict]')).toBeVisible({ timeout: 30_000 });
+    await page.addStyleTag({
+      content: '#first { --mtasts-accent: rgb(109, 40, 217); --mtasts-font-size: 20px; } #first::part(button) { text-transform: uppercase; }',
+    });
+    const button = first.getByRole('button', { name: 'Check', exact: true });
+    const look = await button.evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { bg: s.backgroundColor, transform: s.textTransform, size: s.fontSize };
+    });
+    expect(look).toEqual({ bg: 'rgb(109, 40, 217)', transform: 'uppercase', size: '20px' });
+
+    // theme="auto" follows the visitor's scheme.
+    await first.evaluate((el) => el.setAttribute('theme', 'auto'));
+    const bg = () => first.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('.mtasts')).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await bg()).toBe('rgb(18, 20, 23)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await bg()).toBe('rgb(255, 255, 255)');
+
+    // Moving the element keeps what was typed and what was found.
+    const box = first.getByLabel("Check a domain's MTA-STS");
+    await box.fill('typed.example');
+    await page.evaluate(() => document.querySelector('main').prepend(document.getElementById('first')));
+    await expect(box).toHaveValue('typed.example');
+    await expect(first.locator('.verdict[data-verdict]')).toBeVisible();
+  });
 });
