@@ -253,7 +253,7 @@ fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
                     <p class="w-verdict">{title}</p>
                     <p>{why} " " {e.detail()} " (" <code>{e.url().to_string()}</code> ")."</p>
                     <p class="w-details">"The page's owner sets the proxy with the widget's " <code>"proxy"</code>
-                        " attribute (an " <code>"mtasts serve"</code> " or the mtasts Worker); the full report below uses mtasts's own."</p>
+                        " attribute (an " <code>"mtasts serve"</code> " or the mtasts Worker); the full report, linked below, uses the mtasts site's own."</p>
                     <button type="button" on:click=retry>"Try again"</button>
                 </div>
             }

@@ -213,7 +213,7 @@ test.describe('embeddable widgets', () => {
     await expectAccessible(page, ['#first', '#second']);
   });
 
-  test('an unreachable resolver: an error view and an mtasts-error event, not a blank box', async ({ page }) => {
+  test('an unreachable resolver or proxy: an error view and an mtasts-error event, not a blank box; the app attribute', async ({ page }) => {
     await page.goto(DOCS + 'two.html');
     await expect(page.locator('#first .verdict[data-verdict]')).toBeVisible({ timeout: 30_000 });
     const detail = await page.locator('#first').evaluate(
@@ -232,6 +232,27 @@ test.describe('embeddable widgets', () => {
     await expect(view).toBeVisible();
     await expect(view).toContainText('could not be reached');
     await expect(view.getByRole('button', { name: 'Try again' })).toBeVisible();
+
+    // The proxy attribute: a proxy that is down gives the proxy's error view.
+    const proxied = await page.locator('#second').evaluate(
+      (el, doh) =>
+        new Promise((resolve) => {
+          el.addEventListener('mtasts-error', (e) => resolve(e.detail), { once: true });
+          el.setAttribute('resolver', doh);
+          el.setAttribute('proxy', 'http://127.0.0.1:9/');
+          el.check('testing.mtasts.test');
+        }),
+      DOH,
+    );
+    expect(proxied.kind).toBe('proxy');
+    await expect(page.locator('#second [data-error="proxy"]')).toContainText('could not be reached');
+    await expect(page.locator('#second [data-error="proxy"]')).toContainText('127.0.0.1:9/api/policy');
+
+    // The app attribute: where the full report opens.
+    await page.locator('#second').evaluate((el) => el.setAttribute('app', 'https://docs.example/mtasts'));
+    await page.locator('#second').evaluate((el) => el.check());
+    await expect(page.locator('#second').getByRole('link', { name: /Full report for testing\.mtasts\.test/ }))
+      .toHaveAttribute('href', 'https://docs.example/mtasts/?domain=testing.mtasts.test');
   });
 
   test('a page whose CSP blocks WebAssembly: each widget says so and links to the app', async ({ page }) => {
