@@ -366,7 +366,7 @@ fn body_field(v: &JsValue) -> Result<Option<Body>, String> {
     Ok(Some(Body(binary.chars().map(|c| c as u8).collect())))
 }
 
-/// The proxy's 200 answer as a [`Fetch`].
+/// The proxy's 200 answer as a [`Fetch`] (the policy fetch of RFC 8461 §3.3).
 pub fn read_fetch(text: &str) -> Result<Fetch, String> {
     let v = js_sys::JSON::parse(text).map_err(json::describe)?;
     if !v.is_object() || js_sys::Array::is_array(&v) {
