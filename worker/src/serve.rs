@@ -94,6 +94,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         );
     }
     println!("mtasts: policy proxy at http://{addr}/api/policy?domain=example.com");
+    if config.dist.join("widget.js").exists() {
+        println!(
+            "mtasts: widgets for other sites at http://{addr}/widget.js (demo: http://{addr}/embed-demo.html)"
+        );
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
