@@ -53,9 +53,36 @@ function load() {
   return loading;
 }
 
+function isWebUrl(v) {
+  try {
+    return /^https?:$/.test(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** What each attribute accepts, and what the widget does otherwise. */
+const VALID = {
+  theme: [(v) => ['light', 'dark', 'auto'].includes(v), 'light, dark or auto; showing light'],
+  'heading-level': [(v) => /^[2-6]$/.test(v), 'a number from 2 to 6; using 3'],
+  proxy: [isWebUrl, 'an absolute http(s) URL such as https://checker.example.net/; checks will fail'],
+  app: [isWebUrl, 'an absolute http(s) URL; the full-report link will be wrong'],
+  resolver: [
+    (v) => v.split(/[\s,]+/).filter(Boolean).every(isWebUrl),
+    'https:// DoH URLs separated by spaces; checks will fail',
+  ],
+};
+
+/** A page developer's typo gets a console warning that says what to write. */
+function checkAttribute(el, name, value) {
+  const rule = VALID[name];
+  if (!rule || value === null || value.trim() === '' || rule[0](value.trim())) return;
+  console.warn(`mtasts widget: <${el.localName}> ${name}="${value}" is not valid: use ${rule[1]}.`);
+}
+
 class MtastsWidget extends HTMLElement {
   static get observedAttributes() {
-    return this.attrs;
+    return [...this.attrs, 'theme'];
   }
 
   connectedCallback() {
@@ -98,6 +125,7 @@ class MtastsWidget extends HTMLElement {
   }
 
   attributeChangedCallback(name, _old, value) {
+    checkAttribute(this, name, value);
     if (!this._widget) return;
     try {
       this._widget.set(name, value ?? undefined);

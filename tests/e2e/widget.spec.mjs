@@ -277,6 +277,24 @@ test.describe('embeddable widgets', () => {
     });
     expect(look).toEqual({ bg: 'rgb(109, 40, 217)', transform: 'uppercase', size: '20px' });
 
+    // A typo in an attribute: a console warning that says what to write, and a sane fallback.
+    const warnings = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await first.evaluate((el) => {
+      el.setAttribute('theme', 'purple');
+      el.setAttribute('heading-level', '9');
+      el.setAttribute('proxy', 'checker.example.net');
+    });
+    await expect.poll(() => warnings.length).toBe(3);
+    expect(warnings.join('\n')).toContain('theme="purple" is not valid: use light, dark or auto');
+    expect(warnings.join('\n')).toContain('heading-level="9" is not valid: use a number from 2 to 6');
+    expect(warnings.join('\n')).toContain('proxy="checker.example.net" is not valid: use an absolute http(s) URL');
+    expect(await first.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('.mtasts')).backgroundColor))
+      .toBe('rgb(255, 255, 255)');
+    await first.evaluate((el) => el.removeAttribute('proxy'));
+
     // theme="auto" follows the visitor's scheme.
     await first.evaluate((el) => el.setAttribute('theme', 'auto'));
     const bg = () => first.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('.mtasts')).backgroundColor);
