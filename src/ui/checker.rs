@@ -131,6 +131,15 @@ impl Run {
         }
     }
 
+    /// The domain for people: the U-label with the A-label in brackets for an
+    /// internationalised name, else the A-label.
+    pub(crate) fn shown(&self) -> String {
+        self.domain.with_value(|d| match &d.unicode {
+            Some(u) => format!("{u} ({})", d.ascii),
+            None => d.ascii.clone(),
+        })
+    }
+
     /// "Lookups: 3 of 9 done" while running.
     pub(crate) fn progress(&self) -> String {
         let (done, total) = self.steps.with(|s| {
@@ -591,10 +600,7 @@ where
 {
     let d = run.domain.get_value();
     let ascii = d.ascii.clone();
-    let shown = match &d.unicode {
-        Some(u) => format!("{u} ({})", d.ascii),
-        None => d.ascii.clone(),
-    };
+    let shown = run.shown();
     let changes = (!d.changes.is_empty()).then(|| {
         view! { <p class="changes">{format!("From what you typed: {}.", d.changes.join("; "))}</p> }
     });

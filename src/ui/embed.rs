@@ -135,10 +135,11 @@ fn start(s: CheckState) {
         let out = checker::check(d.clone(), settings, None, run.steps).await;
         // A later check replaced this one: its result is not shown, so it is
         // not announced either.
-        let current =
-            s.run.try_get_untracked().flatten().is_some_and(|r| {
-                r.domain.with_value(|x| x.ascii == d.ascii) && r.steps == run.steps
-            });
+        let current = s
+            .run
+            .try_get_untracked()
+            .flatten()
+            .is_some_and(|r| r.steps == run.steps);
         let event = current.then(|| match &out {
             Outcome::Done {
                 report,
@@ -193,10 +194,7 @@ fn CheckWidget(s: CheckState) -> impl IntoView {
 #[component]
 fn RunResult(run: Run, s: CheckState) -> impl IntoView {
     let d = run.domain.get_value();
-    let shown = match &d.unicode {
-        Some(u) => format!("{u} ({})", d.ascii),
-        None => d.ascii.clone(),
-    };
+    let shown = run.shown();
     let link = s.config.with_untracked(|c| c.permalink(&d.ascii));
     let live_shown = shown.clone();
     view! {
@@ -362,57 +360,72 @@ impl Mounted {
     }
 }
 
+/// Mounts the view `make` builds into `container`, under its own reactive
+/// owner, and hands back the signals `make` created there with the mounted
+/// view (`mount_to` runs `make` before it returns).
+fn mount<S, V>(
+    container: web_sys::HtmlElement,
+    make: impl FnOnce() -> (S, V) + 'static,
+) -> Option<(S, Box<dyn Any>)>
+where
+    S: 'static,
+    V: IntoView + 'static,
+{
+    let slot = std::rc::Rc::new(std::cell::Cell::new(None));
+    let out = slot.clone();
+    let view = leptos::mount::mount_to(container, move || {
+        let (signals, view) = make();
+        out.set(Some(signals));
+        view
+    });
+    Some((slot.take()?, Box::new(view)))
+}
+
+fn new_config(base: String) -> RwSignal<Config> {
+    RwSignal::new(Config {
+        base,
+        ..Config::default()
+    })
+}
+
 /// Mounts a checker widget into `container` (inside the element's shadow
 /// root); `base` is the directory `widget.js` was loaded from.
 pub fn mount_check(container: web_sys::HtmlElement, base: String) -> Option<Mounted> {
-    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<CheckState>));
-    let out = slot.clone();
-    let view = leptos::mount::mount_to(container, move || {
+    let (s, view) = mount(container, move || {
         let s = CheckState {
             input: RwSignal::new(String::new()),
             error: RwSignal::new(None),
             run: RwSignal::new(None),
-            config: RwSignal::new(Config {
-                base,
-                ..Config::default()
-            }),
+            config: new_config(base),
             root: NodeRef::new(),
         };
-        out.set(Some(s));
-        view! { <CheckWidget s /> }
-    });
-    // mount_to runs the view function before it returns.
-    let s = slot.take()?;
+        (s, view! { <CheckWidget s /> })
+    })?;
     Some(Mounted {
         config: s.config,
         domain: s.input,
         mx: None,
         check: Some(s),
-        _view: Box::new(view),
+        _view: view,
     })
 }
 
 /// Mounts a generator widget into `container`.
 pub fn mount_generate(container: web_sys::HtmlElement, base: String) -> Option<Mounted> {
-    type Signals = (RwSignal<String>, RwSignal<String>, RwSignal<Config>);
-    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<Signals>));
-    let out = slot.clone();
-    let view = leptos::mount::mount_to(container, move || {
+    let ((domain, mx, config), view) = mount(container, move || {
         let domain = RwSignal::new(String::new());
         let mx = RwSignal::new(String::new());
-        let config = RwSignal::new(Config {
-            base,
-            ..Config::default()
-        });
-        out.set(Some((domain, mx, config)));
-        view! { <GenerateWidget domain mx config /> }
-    });
-    let (domain, mx, config) = slot.take()?;
+        let config = new_config(base);
+        (
+            (domain, mx, config),
+            view! { <GenerateWidget domain mx config /> },
+        )
+    })?;
     Some(Mounted {
         config,
         domain,
         mx: Some(mx),
         check: None,
-        _view: Box::new(view),
+        _view: view,
     })
 }
