@@ -16,9 +16,6 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::mx::MxHost;
-use super::report::{DnsStatus, Lookup};
-
 /// Fixed header length, RFC 1035 §4.1.1.
 pub const HEADER_LEN: usize = 12;
 /// Longest name on the wire, length octets included (RFC 1035 §2.3.4).
@@ -255,95 +252,6 @@ pub fn doh_get_url(endpoint: &str, name: &str, qtype: RecordType) -> Result<Stri
         "{endpoint}{sep}dns={}",
         query_base64url(name, qtype)?
     ))
-}
-
-// ---------------------------------------------------------------------------
-// The lookups a check makes
-// ---------------------------------------------------------------------------
-
-/// Why a check makes a lookup, so the caller can file each answer in the
-/// report's observations.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "purpose", content = "host")]
-pub enum Purpose {
-    /// TXT `_mta-sts.D`, RFC 8461 §3.1.
-    StsTxt,
-    /// TXT `_smtp._tls.D`, RFC 8460 §3.
-    TlsRptTxt,
-    /// MX `D`, RFC 8461 §4.
-    Mx,
-    /// A, AAAA and CNAME of `mta-sts.D`, the Policy Host (RFC 8461 §3.3).
-    PolicyHost,
-    /// TLSA `_25._tcp.<mx>` (RFC 7672 §2.2): DANE alongside MTA-STS.
-    MxTlsa(String),
-    /// CNAME of an MX host: RFC 2181 §10.3 forbids MX targets that are
-    /// aliases, and RFC 8461 §4.1 matches the name in the MX record.
-    MxCname(String),
-}
-
-/// One lookup to make.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Question {
-    pub name: String,
-    pub qtype: RecordType,
-    pub purpose: Purpose,
-}
-
-impl Question {
-    pub fn new(name: impl Into<String>, qtype: RecordType, purpose: Purpose) -> Self {
-        Question {
-            name: name.into(),
-            qtype,
-            purpose,
-        }
-    }
-}
-
-/// The lookups that do not depend on an answer, for the Policy Domain `domain`
-/// (A-label, no trailing dot): TXT `_mta-sts.D` (RFC 8461 §3.1), TXT
-/// `_smtp._tls.D` (RFC 8460 §3), MX `D`, and A/AAAA/CNAME `mta-sts.D`
-/// (RFC 8461 §3.3). All can run in parallel.
-pub fn check_questions(domain: &str) -> Vec<Question> {
-    let d = domain.trim_end_matches('.');
-    let host = format!("mta-sts.{d}");
-    vec![
-        Question::new(format!("_mta-sts.{d}"), RecordType::Txt, Purpose::StsTxt),
-        Question::new(
-            format!("_smtp._tls.{d}"),
-            RecordType::Txt,
-            Purpose::TlsRptTxt,
-        ),
-        Question::new(d, RecordType::Mx, Purpose::Mx),
-        Question::new(host.clone(), RecordType::A, Purpose::PolicyHost),
-        Question::new(host.clone(), RecordType::Aaaa, Purpose::PolicyHost),
-        Question::new(host, RecordType::Cname, Purpose::PolicyHost),
-    ]
-}
-
-/// The lookups that follow the MX answer: TLSA `_25._tcp.<mx>` (RFC 7672
-/// §2.2) and CNAME `<mx>` for each distinct MX host. The null MX target (`.`,
-/// RFC 7505) is skipped.
-pub fn mx_questions<S: AsRef<str>>(mx_hosts: &[S]) -> Vec<Question> {
-    let mut seen: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for h in mx_hosts {
-        let h = h.as_ref().trim_end_matches('.').to_ascii_lowercase();
-        if h.is_empty() || seen.contains(&h) {
-            continue;
-        }
-        out.push(Question::new(
-            format!("_25._tcp.{h}"),
-            RecordType::Tlsa,
-            Purpose::MxTlsa(h.clone()),
-        ));
-        out.push(Question::new(
-            h.clone(),
-            RecordType::Cname,
-            Purpose::MxCname(h.clone()),
-        ));
-        seen.push(h);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -640,18 +548,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The report's status for this outcome.
-    pub fn status(&self) -> DnsStatus {
-        match self {
-            Outcome::Answer(_) => DnsStatus::Ok,
-            Outcome::NoData => DnsStatus::NoData,
-            Outcome::NxDomain => DnsStatus::NxDomain,
-            Outcome::ServFail | Outcome::OtherRcode(_) => DnsStatus::ServFail,
-            Outcome::Refused => DnsStatus::Refused,
-            Outcome::Truncated | Outcome::Malformed(_) => DnsStatus::Malformed,
-        }
-    }
-
     /// In words, for the report's `detail`.
     pub fn describe(&self) -> String {
         match self {
@@ -751,47 +647,6 @@ impl Response {
     /// Smallest TTL among the answer records, for caching.
     pub fn min_ttl(&self) -> Option<u32> {
         self.records().iter().map(|r| r.ttl).min()
-    }
-
-    fn lookup<T>(&self, records: Vec<T>) -> Lookup<T> {
-        let mut l = match self.outcome {
-            Outcome::Answer(_) => Lookup::ok(records),
-            _ => Lookup::status(self.outcome.status()),
-        };
-        l.cnames = self.chain.clone();
-        if !matches!(self.outcome, Outcome::Answer(_) | Outcome::NoData) {
-            l.detail = Some(self.outcome.describe());
-        }
-        l
-    }
-
-    /// The report's view of a TXT lookup: one string per record, its
-    /// character-strings joined (RFC 8461 §3.1).
-    pub fn txt_lookup(&self) -> Lookup<String> {
-        self.lookup(self.txt().into_iter().map(Txt::text).collect())
-    }
-
-    /// The report's view of an MX lookup; the null MX keeps its `.` host.
-    pub fn mx_lookup(&self) -> Lookup<MxHost> {
-        self.lookup(
-            self.mx()
-                .into_iter()
-                .map(|m| MxHost {
-                    preference: m.preference,
-                    host: m.exchange.clone(),
-                })
-                .collect(),
-        )
-    }
-
-    /// The report's view of an A or AAAA lookup: the addresses as text.
-    pub fn address_lookup(&self) -> Lookup<String> {
-        self.lookup(
-            self.addresses()
-                .into_iter()
-                .map(|a| a.to_string())
-                .collect(),
-        )
     }
 }
 

@@ -11,13 +11,17 @@
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`] |
 //! | RFC 5321 §4.1.2, RFC 5891 / UTS 46 domain names | [`domain`] |
 //! | RFC 1035, RFC 8484 DNS messages | [`dns`] |
+//! | RFC 8484 §4.2.1, RFC 5452 §4.2 reading an answer; one lookup's result | [`lookup`] |
+//! | RFC 8461 §3-§4, RFC 8460 §3, RFC 7672 what a check looks up, in which order | [`plan`] |
 
 pub mod dns;
 pub mod domain;
 pub mod finding;
 pub mod generate;
 pub mod lint;
+pub mod lookup;
 pub mod mx;
+pub mod plan;
 pub mod policy;
 pub mod record;
 pub mod report;

@@ -12,6 +12,8 @@ use super::mx::{self, Coverage, MxHost};
 use super::policy::{self, Mode, Policy};
 use super::{lint, tlsrpt, txt};
 
+pub use super::lookup::{DnsStatus, Lookup};
+
 /// What the checker concludes, in the terms of RFC 8461 §5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -37,121 +39,6 @@ impl Verdict {
             Verdict::NotConfigured => "not-configured",
             Verdict::Broken => "broken",
         }
-    }
-}
-
-/// The outcome of one DNS lookup, as far as the report cares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DnsStatus {
-    /// NOERROR with records of the asked type.
-    Ok,
-    /// NOERROR without records of the asked type.
-    NoData,
-    NxDomain,
-    /// SERVFAIL: often a DNSSEC validation failure.
-    ServFail,
-    Refused,
-    Timeout,
-    /// The resolver could not be reached.
-    Unreachable,
-    /// The DoH resolver answered with an HTTP error.
-    HttpStatus,
-    Malformed,
-    /// Not looked up.
-    Skipped,
-}
-
-impl DnsStatus {
-    /// True when the name was answered (with or without records).
-    pub fn answered(self) -> bool {
-        matches!(
-            self,
-            DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain
-        )
-    }
-}
-
-/// One lookup: status, records (for TXT, each record's strings already
-/// joined), and the CNAME chain followed to reach them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lookup<T> {
-    pub status: DnsStatus,
-    #[serde(default)]
-    pub records: Vec<T>,
-    /// CNAME targets followed from the asked name, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cnames: Vec<String>,
-    /// Resolver's words for a failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-impl<T> Lookup<T> {
-    pub fn ok(records: Vec<T>) -> Self {
-        let status = if records.is_empty() {
-            DnsStatus::NoData
-        } else {
-            DnsStatus::Ok
-        };
-        Lookup {
-            status,
-            records,
-            cnames: Vec::new(),
-            detail: None,
-        }
-    }
-
-    pub fn status(status: DnsStatus) -> Self {
-        Lookup {
-            status,
-            records: Vec::new(),
-            cnames: Vec::new(),
-            detail: None,
-        }
-    }
-
-    pub fn skipped() -> Self {
-        Self::status(DnsStatus::Skipped)
-    }
-}
-
-impl<T> Lookup<T> {
-    /// A and AAAA of one name as one lookup: records of both families, `Ok`
-    /// when either has an address (one is enough to connect), the first
-    /// CNAME chain seen.
-    pub fn either_family(a: Option<Self>, aaaa: Option<Self>) -> Self {
-        match (a, aaaa) {
-            (Some(a), Some(b)) => {
-                let status = if !a.records.is_empty() || !b.records.is_empty() {
-                    DnsStatus::Ok
-                } else if a.status.answered() {
-                    a.status
-                } else {
-                    b.status
-                };
-                let mut records = a.records;
-                records.extend(b.records);
-                Lookup {
-                    status,
-                    records,
-                    cnames: if a.cnames.is_empty() {
-                        b.cnames
-                    } else {
-                        a.cnames
-                    },
-                    detail: a.detail.or(b.detail),
-                }
-            }
-            (Some(x), None) | (None, Some(x)) => x,
-            (None, None) => Lookup::skipped(),
-        }
-    }
-}
-
-impl<T> Default for Lookup<T> {
-    fn default() -> Self {
-        Self::skipped()
     }
 }
 

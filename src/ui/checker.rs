@@ -1,6 +1,7 @@
-//! The checker: every lookup of a check starts at once (DoH for the DNS
-//! records, the proxy for the policy), each shows its progress, and the
-//! observations go through `sts::report::build` for the verdict.
+//! The checker: the core's check plan (`sts::plan`) driven in the page. Every
+//! action it yields starts at once (DoH for the DNS records, the proxy for
+//! the policy), each shows its progress, each result goes back to the plan,
+//! and the plan's report is the verdict.
 
 use std::fmt::Write;
 
@@ -10,13 +11,15 @@ use std::task::{Context, Poll};
 
 use leptos::prelude::*;
 
-use crate::sts::dns::{self, Purpose, Question, RData, RecordType, Response};
+use crate::sts::dns::Response;
 use crate::sts::domain::Domain;
-use crate::sts::report::{self, DnsStatus, Fetch, Lookup, Observations, Previous, Report, Verdict};
+use crate::sts::lookup::{DnsStatus, Failure, Lookup};
+use crate::sts::plan::{Action, CheckPlan, FetchId, LookupId, Options};
+use crate::sts::report::{Fetch, Previous, Report, Verdict};
 
 use super::html::{self, esc};
 use super::json;
-use super::net::{self, DnsResult, ProxyError};
+use super::net::{self, ProxyError};
 use super::route::{Route, View};
 use super::storage::{self, History, Settings};
 use super::widgets::Raw;
@@ -37,62 +40,36 @@ pub struct Step {
     pub detail: String,
 }
 
-/// Runs futures together and gives their outputs in order. A check has a few
-/// dozen lookups at most, so polling every pending one on each wake is cheap,
-/// and this is much smaller in Wasm than the futures crate's combinators.
-struct JoinAll<F: Future> {
-    items: Vec<Slot<F>>,
+/// The first of several futures to finish; the others stay in the list. A
+/// check has a few dozen actions at most, so polling every pending one on
+/// each wake is cheap, and this is much smaller in Wasm than the futures
+/// crate's combinators.
+struct FirstDone<'a, T> {
+    items: &'a mut Vec<Pin<Box<dyn Future<Output = T>>>>,
 }
 
-/// A future and, once it is done, its output.
-type Slot<F> = (Pin<Box<F>>, Option<<F as Future>::Output>);
-
-/// A question and what the resolvers made of it.
-type Answered = (Question, DnsResult);
-
-fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> JoinAll<F> {
-    JoinAll {
-        items: futures.into_iter().map(|f| (Box::pin(f), None)).collect(),
-    }
-}
-
-// The futures are boxed and the outputs are never pinned, so moving a
-// JoinAll is fine whatever the output type.
-impl<F: Future> Unpin for JoinAll<F> {}
-
-impl<F: Future> Future for JoinAll<F> {
-    type Output = Vec<F::Output>;
+impl<T> Future for FirstDone<'_, T> {
+    type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut pending = false;
-        for (f, out) in this.items.iter_mut() {
-            if out.is_none() {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => *out = Some(v),
-                    Poll::Pending => pending = true,
-                }
+        let items = &mut *self.get_mut().items;
+        if items.is_empty() {
+            return Poll::Ready(None);
+        }
+        for i in 0..items.len() {
+            if let Poll::Ready(v) = items[i].as_mut().poll(cx) {
+                drop(items.swap_remove(i));
+                return Poll::Ready(Some(v));
             }
         }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(
-                this.items
-                    .iter_mut()
-                    .filter_map(|(_, o)| o.take())
-                    .collect(),
-            )
-        }
+        Poll::Pending
     }
 }
 
-/// One part of a check, so the DNS lookups and the two fetches can run in
-/// one [`JoinAll`].
-enum Part {
-    /// A base lookup, and the lookups that followed from it (for MX).
-    Dns(Box<(Answered, Vec<Answered>)>),
-    Fetch(bool, Result<Fetch, ProxyError>),
+/// What one action of the plan gave, and its line in the progress list.
+enum Done {
+    Lookup(usize, LookupId, String, Result<Response, Failure>),
+    Fetch(usize, FetchId, Result<Fetch, ProxyError>),
 }
 
 /// How a check ended.
@@ -187,23 +164,16 @@ pub(crate) fn proxy_words(error: &ProxyError) -> (&'static str, &'static str) {
     }
 }
 
-fn step_for(q: &Question) -> String {
-    match q.purpose {
-        Purpose::StsTxt => format!("TXT {} (the MTA-STS record)", q.name),
-        Purpose::TlsRptTxt => format!("TXT {} (TLS reporting)", q.name),
-        Purpose::Mx => format!("MX {}", q.name),
-        Purpose::PolicyHost => format!("{} {} (policy host)", q.qtype, q.name),
-        _ => format!("{} {}", q.qtype, q.name),
-    }
-}
-
-fn dns_step_state(r: &DnsResult) -> StepState {
-    match &r.outcome {
-        Ok(resp) => match resp.outcome.status() {
-            DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain => StepState::Ok,
-            _ => StepState::Warn,
-        },
-        Err(_) => StepState::Failed,
+fn dns_step(resolver: &str, r: &Result<Response, Failure>) -> (StepState, String) {
+    match r {
+        Ok(resp) => {
+            let state = match DnsStatus::of(&resp.outcome) {
+                DnsStatus::Ok | DnsStatus::NoData | DnsStatus::NxDomain => StepState::Ok,
+                _ => StepState::Warn,
+            };
+            (state, format!("{} — {resolver}", resp.outcome.describe()))
+        }
+        Err(f) => (StepState::Failed, format!("{} — {resolver}", f.detail)),
     }
 }
 
@@ -244,37 +214,8 @@ fn set_step(steps: RwSignal<Vec<Step>>, i: usize, state: StepState, detail: Stri
     });
 }
 
-/// A and AAAA (and the CNAME answer) of the policy host as one lookup.
-fn merge_host(results: &[(Question, DnsResult)]) -> Lookup<String> {
-    let of = |t: RecordType| {
-        results
-            .iter()
-            .find(|(q, _)| q.purpose == Purpose::PolicyHost && q.qtype == t)
-            .map(|(_, r)| r)
-    };
-    let a = of(RecordType::A).map(|r| r.lookup(Response::address_lookup));
-    let aaaa = of(RecordType::Aaaa).map(|r| r.lookup(Response::address_lookup));
-    let cname_target: Vec<String> = of(RecordType::Cname)
-        .and_then(|r| r.outcome.as_ref().ok())
-        .map(|resp| {
-            resp.records()
-                .iter()
-                .filter_map(|rec| match &rec.data {
-                    RData::Cname(t) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut out = Lookup::either_family(a, aaaa);
-    if out.cnames.is_empty() {
-        out.cnames = cname_target;
-    }
-    out
-}
-
-/// Runs every lookup of a check in parallel and builds the report. Shared by
-/// the app and the embedded checker.
+/// Runs the core's check plan to the end: every action it yields at once,
+/// each result fed back. Shared by the app and the embedded checker.
 pub(crate) async fn check(
     d: Domain,
     settings: Settings,
@@ -282,172 +223,81 @@ pub(crate) async fn check(
     steps: RwSignal<Vec<Step>>,
 ) -> Outcome {
     let resolvers = settings.resolvers();
-    let questions = dns::check_questions(&d.ascii);
-    let n = questions.len();
-    let mut initial: Vec<Step> = questions
-        .iter()
-        .map(|q| Step {
-            what: step_for(q),
-            state: StepState::Running,
-            detail: String::new(),
-        })
-        .collect();
-    initial.push(Step {
-        what: "Policy fetch as a mail server (via the proxy)".into(),
-        state: StepState::Running,
-        detail: String::new(),
-    });
-    initial.push(Step {
-        what: "Policy fetch as a browser (via the proxy)".into(),
-        state: StepState::Running,
-        detail: String::new(),
-    });
-    initial.push(Step {
-        what: "DANE (TLSA) and CNAME of each MX host".into(),
-        state: StepState::Running,
-        detail: "waits for the MX answer".into(),
-    });
-    steps.try_set(initial);
-    let follow_step = n + 2;
-
-    let mut parts: Vec<Pin<Box<dyn Future<Output = Part>>>> = Vec::new();
-    for (i, q) in questions.into_iter().enumerate() {
-        let resolvers = resolvers.clone();
-        parts.push(Box::pin(async move {
-            let r = net::resolve(&resolvers, &q.name, q.qtype).await;
-            set_step(
-                steps,
-                i,
-                dns_step_state(&r),
-                format!("{} — {}", r.summary(), r.resolver),
-            );
-            let mut follow = Vec::new();
-            if q.purpose == Purpose::Mx {
-                let hosts: Vec<String> = r
-                    .outcome
-                    .as_ref()
-                    .map(|resp| {
-                        resp.mx()
-                            .iter()
-                            .filter(|m| !m.is_null())
-                            .map(|m| m.exchange.clone())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let qs = dns::mx_questions(&hosts);
-                let count = hosts.len();
-                follow = join_all(qs.into_iter().map(|fq| {
-                    let resolvers = resolvers.clone();
-                    async move {
-                        let fr = net::resolve(&resolvers, &fq.name, fq.qtype).await;
-                        (fq, fr)
-                    }
-                }))
-                .await;
-                let failed = follow.iter().filter(|(_, r)| r.outcome.is_err()).count();
-                let (state, detail) = if count == 0 {
-                    (StepState::Ok, "no MX hosts to look at".to_string())
-                } else if failed > 0 {
-                    (
-                        StepState::Warn,
-                        format!("{failed} of {} lookups failed", follow.len()),
-                    )
-                } else {
-                    (
-                        StepState::Ok,
-                        format!("{} lookups for {count} host(s)", follow.len()),
-                    )
-                };
-                set_step(steps, follow_step, state, detail);
-            }
-            Part::Dns(Box::new(((q, r), follow)))
-        }));
-    }
-    for browser in [false, true] {
-        let settings = settings.clone();
-        let d = d.ascii.clone();
-        parts.push(Box::pin(async move {
-            let r = net::fetch_policy(&settings, &d, browser).await;
-            let (s, detail) = fetch_step(&r);
-            set_step(steps, n + usize::from(browser), s, detail);
-            Part::Fetch(browser, r)
-        }));
-    }
-    let mut dns_results = Vec::new();
-    let mut policy = None;
-    let mut browser = None;
-    for part in join_all(parts).await {
-        match part {
-            Part::Dns(b) => dns_results.push(*b),
-            Part::Fetch(false, r) => policy = Some(r),
-            Part::Fetch(true, r) => browser = Some(r),
-        }
-    }
-
-    let mut base: Vec<(Question, DnsResult)> = Vec::new();
-    let mut follow: Vec<(Question, DnsResult)> = Vec::new();
-    for (b, f) in dns_results {
-        base.push(b);
-        follow.extend(f);
-    }
-    if !base.is_empty() && base.iter().all(|(_, r)| r.outcome.is_err()) {
-        let timeout = base
-            .iter()
-            .all(|(_, r)| matches!(&r.outcome, Err(f) if f.status == DnsStatus::Timeout));
-        let detail = base
-            .first()
-            .and_then(|(_, r)| r.outcome.as_ref().err())
-            .map(|f| f.detail.clone())
-            .unwrap_or_default();
-        return Outcome::ResolverDown {
-            timeout,
-            resolvers,
-            detail,
-        };
-    }
-    let dns_partial = base
-        .iter()
-        .chain(follow.iter())
-        .any(|(_, r)| r.outcome.is_err());
-    let find = |p: Purpose| base.iter().find(|(q, _)| q.purpose == p).map(|(_, r)| r);
-
-    let mut obs = Observations {
-        domain: d.ascii.clone(),
+    let options = Options {
         previous,
-        ..Observations::default()
+        ..Options::default()
     };
-    if let Some(r) = find(Purpose::StsTxt) {
-        obs.sts_txt = r.lookup(Response::txt_lookup);
-    }
-    if let Some(r) = find(Purpose::TlsRptTxt) {
-        obs.tlsrpt_txt = r.lookup(Response::txt_lookup);
-    }
-    if let Some(r) = find(Purpose::Mx) {
-        obs.mx = r.lookup(Response::mx_lookup);
-    }
-    obs.policy_host = merge_host(&base);
-    for (q, r) in &follow {
-        let Ok(resp) = &r.outcome else { continue };
-        match &q.purpose {
-            Purpose::MxTlsa(host) if !resp.tlsa().is_empty() => obs.tlsa_hosts.push(host.clone()),
-            Purpose::MxCname(host) => {
-                if let Some(target) = resp.records().iter().find_map(|rec| match &rec.data {
-                    RData::Cname(t) => Some(t.clone()),
-                    _ => None,
-                }) {
-                    obs.mx_cnames.push((host.clone(), target));
+    let mut plan = CheckPlan::new(&d.ascii, options);
+    steps.try_set(Vec::new());
+    let mut running: Vec<Pin<Box<dyn Future<Output = Done>>>> = Vec::new();
+    let mut proxy: Option<ProxyError> = None;
+    loop {
+        while let Some(action) = plan.next_action() {
+            let mut index = 0;
+            steps.try_update(|s| {
+                index = s.len();
+                s.push(Step {
+                    what: action.label(),
+                    state: StepState::Running,
+                    detail: String::new(),
+                });
+            });
+            match action {
+                Action::Lookup { id, question } => {
+                    let resolvers = resolvers.clone();
+                    running.push(Box::pin(async move {
+                        let (from, r) =
+                            net::resolve(&resolvers, &question.name, question.qtype).await;
+                        Done::Lookup(index, id, from, r)
+                    }));
+                }
+                Action::Fetch { id, browser } => {
+                    let settings = settings.clone();
+                    let domain = d.ascii.clone();
+                    running.push(Box::pin(async move {
+                        let r = net::fetch_policy(&settings, &domain, browser).await;
+                        Done::Fetch(index, id, r)
+                    }));
                 }
             }
-            _ => {}
+        }
+        let Some(done) = (FirstDone {
+            items: &mut running,
+        })
+        .await
+        else {
+            break;
+        };
+        match done {
+            Done::Lookup(index, id, from, r) => {
+                let (state, detail) = dns_step(&from, &r);
+                set_step(steps, index, state, detail);
+                plan.on_lookup(id, r);
+            }
+            Done::Fetch(index, id, r) => {
+                let (state, detail) = fetch_step(&r);
+                set_step(steps, index, state, detail);
+                match r {
+                    Ok(f) => plan.on_fetch(id, Some(f)),
+                    Err(e) => {
+                        proxy.get_or_insert(e);
+                        plan.on_fetch(id, None);
+                    }
+                }
+            }
         }
     }
-    let proxy = policy.as_ref().and_then(|p| p.as_ref().err()).cloned();
-    obs.policy = policy.and_then(Result::ok);
-    obs.policy_browser = browser.and_then(Result::ok);
+    if let Some(f) = plan.dns_unavailable() {
+        return Outcome::ResolverDown {
+            timeout: f.status == DnsStatus::Timeout,
+            resolvers,
+            detail: f.detail,
+        };
+    }
     Outcome::Done {
-        report: Box::new(report::build(obs)),
+        report: Box::new(plan.report()),
         proxy,
-        dns_partial,
+        dns_partial: plan.dns_partial(),
     }
 }
 

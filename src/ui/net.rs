@@ -1,15 +1,15 @@
 //! The network side of a check: DNS over HTTPS (RFC 8484 GET with the wire
-//! code of `sts::dns`) with fallback across resolvers, and the policy fetch
-//! through the proxy. Failures are values, never panics.
+//! code of `sts::dns`, answers read by `sts::lookup::read_answer`) with
+//! fallback across resolvers, and the policy fetch through the proxy.
+//! Failures are values, never panics.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit};
 
 use crate::sts::dns::{self, RecordType, Response, DOH_MEDIA_TYPE};
-use crate::sts::report::{
-    Body, Certificate, DnsStatus, Fetch, FetchError, FetchErrorClass, Lookup,
-};
+use crate::sts::lookup::{read_answer, Failure, MAX_MESSAGE};
+use crate::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
 
 use super::{json, storage::Settings};
 
@@ -19,53 +19,6 @@ pub const DOH_TIMEOUT_MS: u32 = 6_000;
 /// The proxy itself gives up on a slow policy host after its own timeout;
 /// this only guards against a proxy that never answers.
 pub const PROXY_TIMEOUT_MS: u32 = 30_000;
-
-/// Why a DoH query got no DNS answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    /// Unreachable, Timeout, HttpStatus or Malformed.
-    pub status: DnsStatus,
-    pub detail: String,
-}
-
-/// The outcome of one question after trying the resolvers in turn.
-#[derive(Clone, Debug)]
-pub struct DnsResult {
-    /// The resolver that answered, or the last one tried.
-    pub resolver: String,
-    pub outcome: Result<Response, Failure>,
-}
-
-impl DnsResult {
-    /// True when no resolver could be asked at all (as opposed to DNS saying
-    /// something), which is what the "resolver down" view is for.
-    pub fn transport_failed(&self) -> bool {
-        matches!(
-            &self.outcome,
-            Err(f) if matches!(f.status, DnsStatus::Unreachable | DnsStatus::Timeout)
-        )
-    }
-
-    /// The report's view of this lookup, with `f` choosing the records.
-    pub fn lookup<T>(&self, f: impl FnOnce(&Response) -> Lookup<T>) -> Lookup<T> {
-        match &self.outcome {
-            Ok(r) => f(r),
-            Err(e) => {
-                let mut l = Lookup::status(e.status);
-                l.detail = Some(e.detail.clone());
-                l
-            }
-        }
-    }
-
-    /// A one-line summary for the progress list.
-    pub fn summary(&self) -> String {
-        match &self.outcome {
-            Ok(r) => r.outcome.describe(),
-            Err(f) => f.detail.clone(),
-        }
-    }
-}
 
 /// The GET URL for `name`/`qtype` at `endpoint` (RFC 8484 §4.1).
 pub fn doh_url(endpoint: &str, name: &str, qtype: RecordType) -> Result<String, String> {
@@ -121,88 +74,52 @@ fn js_failure(e: JsValue, what: &str, timeout_ms: u32) -> (bool, String) {
     )
 }
 
+fn js_dns_failure(e: JsValue, endpoint: &str) -> Failure {
+    match js_failure(e, endpoint, DOH_TIMEOUT_MS) {
+        (true, detail) => Failure::timeout(detail),
+        (false, detail) => Failure::unreachable(detail),
+    }
+}
+
 async fn doh_once(endpoint: &str, name: &str, qtype: RecordType) -> Result<Response, Failure> {
-    let url = doh_url(endpoint, name, qtype).map_err(|detail| Failure {
-        status: DnsStatus::Malformed,
-        detail,
-    })?;
+    let url = doh_url(endpoint, name, qtype).map_err(Failure::malformed)?;
     let resp = get(&url, DOH_MEDIA_TYPE, DOH_TIMEOUT_MS)
         .await
-        .map_err(|e| {
-            let (timeout, detail) = js_failure(e, endpoint, DOH_TIMEOUT_MS);
-            Failure {
-                status: if timeout {
-                    DnsStatus::Timeout
-                } else {
-                    DnsStatus::Unreachable
-                },
-                detail,
-            }
-        })?;
+        .map_err(|e| js_dns_failure(e, endpoint))?;
     if resp.status() != 200 {
-        return Err(Failure {
-            status: DnsStatus::HttpStatus,
-            detail: format!("{endpoint} answered HTTP {}", resp.status()),
-        });
+        return Err(Failure::http_status(endpoint, resp.status()));
     }
-    let bytes = bytes(&resp).await.map_err(|e| {
-        let (timeout, detail) = js_failure(e, endpoint, DOH_TIMEOUT_MS);
-        Failure {
-            status: if timeout {
-                DnsStatus::Timeout
-            } else {
-                DnsStatus::Unreachable
-            },
-            detail,
-        }
-    })?;
-    dns::parse_response(&bytes, qtype).map_err(|e| Failure {
-        status: DnsStatus::Malformed,
-        detail: format!("{endpoint} sent an answer that is not a DNS message ({e})"),
-    })
+    let content_type = resp.headers().get("content-type").ok().flatten();
+    let bytes = bytes(&resp)
+        .await
+        .map_err(|e| js_dns_failure(e, endpoint))?;
+    if bytes.len() > MAX_MESSAGE {
+        return Err(Failure::malformed(format!(
+            "{endpoint} sent more than {MAX_MESSAGE} bytes"
+        )));
+    }
+    read_answer(name, qtype, &bytes, content_type.as_deref(), endpoint)
 }
 
 /// Asks each resolver in turn until one gives a DNS answer (any RCODE: a
-/// SERVFAIL is DNS speaking, not the resolver being down).
-pub async fn resolve(resolvers: &[String], name: &str, qtype: RecordType) -> DnsResult {
+/// SERVFAIL is DNS speaking, not the resolver being down). Returns the
+/// resolver that answered, or the last one tried.
+pub async fn resolve(
+    resolvers: &[String],
+    name: &str,
+    qtype: RecordType,
+) -> (String, Result<Response, Failure>) {
     let mut failures: Vec<Failure> = Vec::new();
     for endpoint in resolvers {
         match doh_once(endpoint, name, qtype).await {
-            Ok(r) => {
-                return DnsResult {
-                    resolver: endpoint.clone(),
-                    outcome: Ok(r),
-                }
-            }
+            Ok(r) => return (endpoint.clone(), Ok(r)),
             Err(f) => failures.push(f),
         }
     }
-    let detail = failures
-        .iter()
-        .map(|f| f.detail.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
-    // Timeout only when every resolver timed out; otherwise the last status.
-    let status = if !failures.is_empty() && failures.iter().all(|f| f.status == DnsStatus::Timeout)
-    {
-        DnsStatus::Timeout
-    } else {
-        failures
-            .last()
-            .map(|f| f.status)
-            .unwrap_or(DnsStatus::Unreachable)
-    };
-    DnsResult {
-        resolver: resolvers.last().cloned().unwrap_or_default(),
-        outcome: Err(Failure {
-            status,
-            detail: if detail.is_empty() {
-                "no DNS resolver is configured".to_string()
-            } else {
-                detail
-            },
-        }),
-    }
+    (
+        resolvers.last().cloned().unwrap_or_default(),
+        Err(Failure::combine(failures)),
+    )
 }
 
 /// Why the proxy gave no `Fetch`.

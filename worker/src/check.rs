@@ -1,15 +1,19 @@
-//! `mtasts check`: the whole check natively, with the same core report the
-//! web app shows. DNS goes through [`crate::resolve`], the policy through the
-//! proxy's fetch rules; both start at once.
+//! `mtasts check`: the core's check plan ([`mtasts::sts::plan`]) driven
+//! natively: every action it yields runs at once (DNS through
+//! [`crate::resolve`], the policy through [`crate::fetch`]), each result is
+//! fed back, and the plan's report is the same the web app shows.
 
 use std::io::IsTerminal;
+use std::time::Instant;
 
 use mtasts::sts::domain::Domain;
-use mtasts::sts::report::{self, Observations, Previous, Report};
+use mtasts::sts::plan::{Action, CheckPlan, Options};
+use mtasts::sts::report::{Fetch, Previous, Report};
+use tokio::task::JoinSet;
 
 use crate::fetch::Fetcher;
 use crate::proxy::PolicyRequest;
-use crate::resolve::{fill_observations, Resolver};
+use crate::resolve::Resolver;
 
 fn progress(line: &str) {
     if std::io::stderr().is_terminal() {
@@ -17,60 +21,92 @@ fn progress(line: &str) {
     }
 }
 
-/// Runs every lookup and the policy fetch in parallel and builds the report.
+/// What one action gave.
+enum Done {
+    Lookup(
+        mtasts::sts::plan::LookupId,
+        Result<mtasts::sts::dns::Response, mtasts::sts::lookup::Failure>,
+    ),
+    Fetch(mtasts::sts::plan::FetchId, Fetch),
+}
+
+/// Runs the check plan for `domain` to the end and returns its report.
 pub async fn check(
     domain: &Domain,
     resolver: &Resolver,
     fetcher: &Fetcher,
     previous: Option<Previous>,
 ) -> Report {
+    let options = Options {
+        previous,
+        ..Options::default()
+    };
+    let mut plan = CheckPlan::new(&domain.ascii, options);
     progress(&format!(
-        "looking up _mta-sts, _smtp._tls, MX, mta-sts and DANE records of {}; fetching {}",
+        "looking up _mta-sts, _smtp._tls, MX, mta-sts and DANE records of {} through {}; fetching {}",
         domain.ascii,
+        resolver.transport(),
         domain.policy_url()
     ));
-    let req = PolicyRequest {
-        domain: domain.clone(),
-        browser: false,
-    };
-    let (exchanges, fetched) =
-        tokio::join!(resolver.lookup_check(&domain.ascii), fetcher.fetch(&req));
-    let failed = exchanges.iter().filter(|e| !e.status().answered()).count();
-    let slowest = exchanges
-        .iter()
-        .map(|e| e.elapsed.as_millis())
-        .max()
-        .unwrap_or(0);
-    progress(&format!(
-        "DNS: {} lookups, {failed} failed, slowest {slowest} ms",
-        exchanges.len()
-    ));
-    let mut obs = Observations {
-        domain: domain.ascii.clone(),
-        previous,
-        ..Observations::default()
-    };
-    fill_observations(&mut obs, &exchanges);
-    // A refusal that a browser would not get points at a CDN bot check.
-    if fetched.error.is_none()
-        && fetched
-            .status
-            .is_some_and(|s| s != 200 && !(300..400).contains(&s))
-    {
-        progress("policy: repeating the fetch with a browser User-Agent");
-        let browser = PolicyRequest {
-            domain: domain.clone(),
-            browser: true,
+    let start = Instant::now();
+    let mut running: JoinSet<Done> = JoinSet::new();
+    let mut lookups = 0usize;
+    loop {
+        while let Some(action) = plan.next_action() {
+            match action {
+                Action::Lookup { id, question } => {
+                    lookups += 1;
+                    let r = resolver.clone();
+                    running.spawn(async move {
+                        Done::Lookup(id, r.lookup(&question.name, question.qtype).await)
+                    });
+                }
+                Action::Fetch { id, browser } => {
+                    if browser {
+                        progress("policy: repeating the fetch with a browser User-Agent");
+                    }
+                    let f = fetcher.clone();
+                    let req = PolicyRequest {
+                        domain: domain.clone(),
+                        browser,
+                    };
+                    running.spawn(async move { Done::Fetch(id, f.fetch(&req).await) });
+                }
+            }
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
         };
-        obs.policy_browser = Some(fetcher.fetch(&browser).await);
+        // A task only fails to join when the runtime shuts down; the plan
+        // then reports that lookup as skipped.
+        match joined {
+            Ok(Done::Lookup(id, r)) => plan.on_lookup(id, r),
+            Ok(Done::Fetch(id, f)) => {
+                progress(&match (&f.status, &f.error) {
+                    (_, Some(e)) => format!("policy: {}", e.class.as_str()),
+                    (Some(s), None) => format!("policy: HTTP {s}"),
+                    _ => "policy: no answer".to_string(),
+                });
+                plan.on_fetch(id, Some(f))
+            }
+            Err(_) => {}
+        }
     }
-    progress(&match (&fetched.status, &fetched.error) {
-        (_, Some(e)) => format!("policy: {:?}", e.class),
-        (Some(s), None) => format!("policy: HTTP {s}"),
-        _ => "policy: no answer".to_string(),
-    });
-    obs.policy = Some(fetched);
-    report::build(obs)
+    let report = plan.report();
+    let failed = [
+        report.observations.sts_txt.status,
+        report.observations.tlsrpt_txt.status,
+        report.observations.mx.status,
+        report.observations.policy_host.status,
+    ]
+    .iter()
+    .filter(|s| !s.answered())
+    .count();
+    progress(&format!(
+        "{lookups} lookups ({failed} of the first four without an answer) in {} ms",
+        start.elapsed().as_millis()
+    ));
+    report
 }
 
 /// The resolver `check` uses when none is given: the first nameserver of

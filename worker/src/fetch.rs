@@ -1,8 +1,10 @@
 //! The native policy fetch: the proxy rules of [`crate::proxy`] on reqwest
-//! with rustls. Redirects are never followed, every address connected to is
-//! checked (a resolver that refuses non-public answers, and the peer address
-//! again after connecting, so DNS rebinding cannot pass), the body is cut at
-//! 64 KiB, and each failure gets its class.
+//! with rustls. The policy host is resolved through the check's own
+//! [`Resolver`] (the one the user chose, as an absolute name, inside the
+//! fetch's deadline), redirects are never followed, every address connected
+//! to is checked (a resolver that refuses non-public answers, and the peer
+//! address again after connecting, so DNS rebinding cannot pass), the body is
+//! cut at 64 KiB, and each failure gets its class.
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, SocketAddr};
@@ -13,6 +15,7 @@ use mtasts::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass}
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::proxy::{self, PolicyRequest};
+use crate::resolve::Resolver;
 
 /// How the fetcher connects.
 #[derive(Clone, Debug)]
@@ -54,17 +57,19 @@ impl std::fmt::Display for Guard {
 
 impl StdError for Guard {}
 
-/// Resolves with the system resolver and keeps only allowed addresses.
+/// Resolves through the check's resolver and keeps only allowed addresses.
 struct GuardedResolver {
+    resolver: Resolver,
     allow_private: bool,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow = self.allow_private;
+        let resolver = self.resolver.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let ips = lookup(&host)
+            let ips = lookup(&resolver, &host)
                 .await
                 .map_err(|e| -> Box<dyn StdError + Send + Sync> { Box::new(e) })?;
             let ok: Vec<SocketAddr> = ips
@@ -82,19 +87,11 @@ impl Resolve for GuardedResolver {
     }
 }
 
-async fn lookup(host: &str) -> Result<Vec<IpAddr>, Guard> {
-    match tokio::net::lookup_host((host, 443)).await {
-        Ok(addrs) => {
-            let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
-            ips.dedup();
-            if ips.is_empty() {
-                Err(Guard::NoAddress(format!("{host} has no A or AAAA record")))
-            } else {
-                Ok(ips)
-            }
-        }
-        Err(e) => Err(Guard::NoAddress(format!("{host} has no address ({e})"))),
-    }
+async fn lookup(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Guard> {
+    resolver
+        .addresses(host)
+        .await
+        .map_err(|f| Guard::NoAddress(format!("{host} has no address ({f})")))
 }
 
 /// Fetches policies the way a sending MTA does.
@@ -102,10 +99,12 @@ async fn lookup(host: &str) -> Result<Vec<IpAddr>, Guard> {
 pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
+    resolver: Resolver,
 }
 
 impl Fetcher {
-    pub fn new(config: FetchConfig) -> Result<Self, String> {
+    /// A fetcher that resolves the policy host through `resolver`.
+    pub fn new(config: FetchConfig, resolver: Resolver) -> Result<Self, String> {
         let client = || -> Result<reqwest::Client, String> {
             let mut b = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -116,6 +115,7 @@ impl Fetcher {
                 .no_proxy()
                 .pool_max_idle_per_host(0)
                 .dns_resolver(Arc::new(GuardedResolver {
+                    resolver: resolver.clone(),
                     allow_private: config.allow_private,
                 }));
             if let Some(pem) = &config.extra_ca {
@@ -126,6 +126,7 @@ impl Fetcher {
         Ok(Fetcher {
             client: client()?,
             config,
+            resolver,
         })
     }
 
@@ -136,7 +137,19 @@ impl Fetcher {
             url: req.url(),
             ..Fetch::default()
         };
-        self.fetch_into(req, &mut out).await;
+        // One deadline for everything, the DNS lookups included.
+        if tokio::time::timeout(self.config.timeout, self.fetch_into(req, &mut out))
+            .await
+            .is_err()
+        {
+            out.error = Some(FetchError {
+                class: FetchErrorClass::Timeout,
+                message: format!(
+                    "no complete answer within {} s",
+                    self.config.timeout.as_secs()
+                ),
+            });
+        }
         out.elapsed_ms = Some(start.elapsed().as_millis() as u64);
         out
     }
@@ -144,7 +157,7 @@ impl Fetcher {
     async fn fetch_into(&self, req: &PolicyRequest, out: &mut Fetch) {
         // Resolve once here for the report; the client's resolver checks
         // again for the connection it actually makes.
-        match lookup(&req.host()).await {
+        let ips = match lookup(&self.resolver, &req.host()).await {
             Ok(ips) => {
                 out.addresses = ips.iter().map(IpAddr::to_string).collect();
                 if !ips
@@ -161,6 +174,7 @@ impl Fetcher {
                     });
                     return;
                 }
+                ips
             }
             Err(e) => {
                 out.error = Some(FetchError {
@@ -169,7 +183,7 @@ impl Fetcher {
                 });
                 return;
             }
-        }
+        };
         let sent = self
             .client
             .get(req.url())
@@ -191,6 +205,7 @@ impl Fetcher {
                 ) {
                     out.certificate = peek_certificate(
                         &req.host(),
+                        &ips,
                         self.config.allow_private,
                         self.config.connect_timeout,
                     )
@@ -331,6 +346,7 @@ fn class_of(err: &(dyn StdError + 'static)) -> Option<FetchErrorClass> {
 /// for which names, issued by whom).
 pub async fn peek_certificate(
     host: &str,
+    addresses: &[IpAddr],
     allow_private: bool,
     timeout: Duration,
 ) -> Option<Certificate> {
@@ -389,11 +405,9 @@ pub async fn peek_certificate(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Accept(provider)))
         .with_no_client_auth();
-    let ip = lookup(host)
-        .await
-        .ok()?
-        .into_iter()
-        .find(|ip| proxy::address_allowed(*ip, allow_private))?;
+    let ip = *addresses
+        .iter()
+        .find(|ip| proxy::address_allowed(**ip, allow_private))?;
     let name = ServerName::try_from(host.to_string()).ok()?;
     let work = async {
         let tcp = tokio::net::TcpStream::connect(SocketAddr::new(ip, 443))

@@ -24,12 +24,7 @@ macro_rules! out {
     }};
 }
 
-mod check;
-mod fetch;
-mod proxy;
-mod render;
-mod resolve;
-mod serve;
+use mtasts_worker::{check, fetch, render, resolve, serve};
 
 #[derive(Parser)]
 #[command(
@@ -139,6 +134,9 @@ enum Command {
         /// The built app (Trunk's output directory).
         #[arg(long, env = "MTASTS_DIST", default_value = "dist")]
         dist: std::path::PathBuf,
+        /// Resolve policy hosts through this DNS server (IP or IP:PORT); default: /etc/resolv.conf.
+        #[arg(long, env = "MTASTS_RESOLVER")]
+        resolver: Option<String>,
         #[command(flatten)]
         fetch: FetchArgs,
         /// Policy checks per client address per minute (0: no limit).
@@ -313,18 +311,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             fetch,
         } => {
             let domain = domain::normalise(&domain).map_err(|e| e.message)?;
-            let transport = match (resolver, doh) {
-                (_, Some(url)) => resolve::Transport::Doh(url),
-                (Some(r), None) => resolve::Transport::Dns(parse_server(&r)?),
-                (None, None) => resolve::Transport::Dns(check::system_nameserver().ok_or(
-                    "no nameserver in /etc/resolv.conf; give one with --resolver or --doh",
-                )?),
-            };
             let config = fetch.config()?;
-            let mut rc = resolve::ResolverConfig::new(transport);
-            rc.extra_ca = config.extra_ca.clone();
-            let resolver = resolve::Resolver::new(rc)?;
-            let fetcher = fetch::Fetcher::new(config)?;
+            let resolver = resolver_of(resolver, doh, &config)?;
+            let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
             let previous = match (previous_id, previous_body) {
                 (Some(id), Some(path)) => Some(mtasts::sts::report::Previous {
                     id,
@@ -355,14 +344,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve {
             listen,
             dist,
+            resolver,
             fetch,
             rate_limit,
             quiet,
         } => {
+            let fetch = fetch.config()?;
             let config = serve::ServeConfig {
                 listen,
                 dist,
-                fetch: fetch.config()?,
+                resolver: resolver_of(resolver, None, &fetch)?,
+                fetch,
                 rate_limit,
                 log: !quiet,
             };
@@ -403,6 +395,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The one resolver of a check or of the proxy: plain DNS to `server`, DoH
+/// to `doh`, or plain DNS to the first nameserver of /etc/resolv.conf.
+fn resolver_of(
+    server: Option<String>,
+    doh: Option<String>,
+    fetch: &fetch::FetchConfig,
+) -> Result<resolve::Resolver, String> {
+    let transport = match (server, doh) {
+        (_, Some(url)) => resolve::Transport::Doh(url),
+        (Some(r), None) => resolve::Transport::Dns(parse_server(&r)?),
+        (None, None) => resolve::Transport::Dns(
+            check::system_nameserver()
+                .ok_or("no nameserver in /etc/resolv.conf; give one with --resolver or --doh")?,
+        ),
+    };
+    let mut rc = resolve::ResolverConfig::new(transport);
+    rc.extra_ca = fetch.extra_ca.clone();
+    resolve::Resolver::new(rc)
 }
 
 fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {

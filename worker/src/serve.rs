@@ -19,12 +19,14 @@ use crate::fetch::{FetchConfig, Fetcher};
 use crate::proxy::{self, ApiError, RateLimiter};
 
 /// Everything `serve` needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
     /// The built app (Trunk's `dist/`).
     pub dist: PathBuf,
     pub fetch: FetchConfig,
+    /// Resolves the policy hosts.
+    pub resolver: crate::resolve::Resolver,
     /// Policy requests per client per minute; 0 turns the limit off.
     pub rate_limit: u32,
     /// Log each request to standard error.
@@ -40,7 +42,7 @@ struct AppState {
 /// The router, without binding: used by `serve` and by tests.
 pub fn router(config: &ServeConfig) -> Result<Router, String> {
     let state = Arc::new(AppState {
-        fetcher: Fetcher::new(config.fetch.clone())?,
+        fetcher: Fetcher::new(config.fetch.clone(), config.resolver.clone())?,
         limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
         started: Instant::now(),
     });

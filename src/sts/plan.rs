@@ -1,0 +1,381 @@
+//! The check of one domain as a sans-I/O state machine: what to look up and
+//! fetch, in which order, and how the answers become the report's
+//! [`Observations`] and [`Report`].
+//!
+//! The shell (the browser app over DNS over HTTPS and the policy proxy, the
+//! native CLI over plain DNS or DoH and its own fetcher) takes [`Action`]s
+//! from [`CheckPlan::next_action`], performs them concurrently, and feeds each
+//! result back with [`CheckPlan::on_lookup`] or [`CheckPlan::on_fetch`]; the
+//! plan then yields the follow-ups. When [`CheckPlan::is_done`], the report
+//! comes from [`CheckPlan::report`]. No I/O, no clock: the same decisions in
+//! every runtime.
+//!
+//! The lookups (all at once): TXT `_mta-sts.D` (RFC 8461 §3.1), TXT
+//! `_smtp._tls.D` (RFC 8460 §3), MX `D` (RFC 8461 §4), A, AAAA and CNAME of
+//! `mta-sts.D` (the Policy Host, RFC 8461 §3.3), and the policy fetch as a
+//! sending MTA does it (RFC 8461 §3.3). After the MX answer, for each MX host
+//! in preference order: TLSA `_25._tcp.<mx>` (RFC 7672 §2.2) and CNAME
+//! `<mx>` (RFC 2181 §10.3). After a policy fetch that the server refused
+//! (a status other than 200 and not a redirect), the same fetch with a
+//! browser User-Agent, which tells a CDN bot check from a missing file.
+
+use std::collections::VecDeque;
+
+use super::dns::RecordType;
+use super::lookup::{
+    address_records, cname_targets, mx_records, txt_records, Failure, Lookup, Purpose, Question,
+};
+use super::mx::MxHost;
+use super::report::{self, Fetch, Observations, Previous, Report};
+
+/// At most this many distinct MX hosts get follow-up lookups: a hostile zone
+/// can list thousands of MX records in one answer, and real domains have a
+/// handful (the rest still appear in the coverage table).
+pub const MAX_MX_FOLLOW_UPS: usize = 32;
+
+/// What a check includes besides the lookups every check makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// What was seen last time, for id drift (RFC 8461 §3.1).
+    pub previous: Option<Previous>,
+    /// TLSA `_25._tcp.<mx>` for each MX host (DANE, RFC 7672 §2.2).
+    pub dane: bool,
+    /// CNAME of each MX host (RFC 2181 §10.3).
+    pub mx_cnames: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            previous: None,
+            dane: true,
+            mx_cnames: true,
+        }
+    }
+}
+
+/// Names a lookup of one plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LookupId(usize);
+
+/// Names a policy fetch of one plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FetchId(usize);
+
+/// Something the shell must do, then report back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Ask a DNS resolver; answer with [`CheckPlan::on_lookup`].
+    Lookup { id: LookupId, question: Question },
+    /// Fetch `https://mta-sts.<domain>/.well-known/mta-sts.txt` without
+    /// following redirects, with an MTA-like or (when `browser`) a browser
+    /// User-Agent; answer with [`CheckPlan::on_fetch`].
+    Fetch { id: FetchId, browser: bool },
+}
+
+impl Action {
+    /// The line a progress list shows for this action.
+    pub fn label(&self) -> String {
+        match self {
+            Action::Lookup { question, .. } => question.label(),
+            Action::Fetch { browser: false, .. } => "Policy fetch as a mail server".to_string(),
+            Action::Fetch { browser: true, .. } => {
+                "Policy fetch as a browser (the server refused the mail server)".to_string()
+            }
+        }
+    }
+}
+
+/// One lookup and, once answered, its result.
+#[derive(Clone, Debug)]
+struct LookupSlot {
+    question: Question,
+    result: Option<Result<super::dns::Response, Failure>>,
+}
+
+/// One fetch and, once done, what it gave (`Some(None)`: the shell could not
+/// make it, e.g. the policy proxy was unreachable).
+#[derive(Clone, Debug)]
+struct FetchSlot {
+    browser: bool,
+    result: Option<Option<Fetch>>,
+}
+
+/// A check in progress. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct CheckPlan {
+    domain: String,
+    options: Options,
+    queue: VecDeque<Action>,
+    lookups: Vec<LookupSlot>,
+    fetches: Vec<FetchSlot>,
+}
+
+impl CheckPlan {
+    /// A check of the Policy Domain `domain` (A-label; a trailing dot is
+    /// dropped). Every first lookup and the MTA fetch are queued at once.
+    pub fn new(domain: &str, options: Options) -> Self {
+        let d = domain.trim_end_matches('.').to_ascii_lowercase();
+        let host = format!("mta-sts.{d}");
+        let mut plan = CheckPlan {
+            domain: d.clone(),
+            options,
+            queue: VecDeque::new(),
+            lookups: Vec::new(),
+            fetches: Vec::new(),
+        };
+        for q in [
+            Question::new(format!("_mta-sts.{d}"), RecordType::Txt, Purpose::StsTxt),
+            Question::new(
+                format!("_smtp._tls.{d}"),
+                RecordType::Txt,
+                Purpose::TlsRptTxt,
+            ),
+            Question::new(d, RecordType::Mx, Purpose::Mx),
+            Question::new(host.clone(), RecordType::A, Purpose::PolicyHost),
+            Question::new(host.clone(), RecordType::Aaaa, Purpose::PolicyHost),
+            Question::new(host, RecordType::Cname, Purpose::PolicyHost),
+        ] {
+            plan.ask(q);
+        }
+        plan.fetch(false);
+        plan
+    }
+
+    /// The Policy Domain, A-label.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    fn ask(&mut self, question: Question) {
+        let id = LookupId(self.lookups.len());
+        self.lookups.push(LookupSlot {
+            question: question.clone(),
+            result: None,
+        });
+        self.queue.push_back(Action::Lookup { id, question });
+    }
+
+    fn fetch(&mut self, browser: bool) {
+        let id = FetchId(self.fetches.len());
+        self.fetches.push(FetchSlot {
+            browser,
+            result: None,
+        });
+        self.queue.push_back(Action::Fetch { id, browser });
+    }
+
+    /// The next thing to do, if any. Everything returned may run at once.
+    pub fn next_action(&mut self) -> Option<Action> {
+        self.queue.pop_front()
+    }
+
+    /// The result of a lookup: a decoded answer, as
+    /// [`super::lookup::read_answer`] gives it, or why there was none.
+    /// Unknown ids and second answers are ignored.
+    pub fn on_lookup(&mut self, id: LookupId, result: Result<super::dns::Response, Failure>) {
+        let Some(slot) = self.lookups.get_mut(id.0) else {
+            return;
+        };
+        if slot.result.is_some() {
+            return;
+        }
+        let is_mx = slot.question.purpose == Purpose::Mx;
+        slot.result = Some(result);
+        if is_mx {
+            self.follow_mx(id);
+        }
+    }
+
+    /// The MX hosts' follow-ups, in preference order then by name: resolvers
+    /// shuffle RRsets (RFC 2181 §5), and a stable order keeps reports and
+    /// their diffs stable. The null MX (RFC 7505) has none.
+    fn follow_mx(&mut self, id: LookupId) {
+        let hosts = match self.lookups.get(id.0).and_then(|s| s.result.as_ref()) {
+            Some(Ok(r)) => sorted_mx(mx_records(r)),
+            _ => return,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for m in hosts {
+            let h = m.host.trim_end_matches('.').to_ascii_lowercase();
+            if h.is_empty() || seen.contains(&h) {
+                continue;
+            }
+            if seen.len() == MAX_MX_FOLLOW_UPS {
+                break;
+            }
+            if self.options.dane {
+                self.ask(Question::new(
+                    format!("_25._tcp.{h}"),
+                    RecordType::Tlsa,
+                    Purpose::MxTlsa(h.clone()),
+                ));
+            }
+            if self.options.mx_cnames {
+                self.ask(Question::new(
+                    h.clone(),
+                    RecordType::Cname,
+                    Purpose::MxCname(h.clone()),
+                ));
+            }
+            seen.push(h);
+        }
+    }
+
+    /// The result of a policy fetch; `None` when the shell could not make it
+    /// at all (the proxy unreachable). Unknown ids and second results are
+    /// ignored.
+    pub fn on_fetch(&mut self, id: FetchId, fetch: Option<Fetch>) {
+        let Some(slot) = self.fetches.get_mut(id.0) else {
+            return;
+        };
+        if slot.result.is_some() {
+            return;
+        }
+        let refused = !slot.browser && fetch.as_ref().is_some_and(refused_by_server);
+        slot.result = Some(fetch);
+        if refused {
+            self.fetch(true);
+        }
+    }
+
+    /// Actions handed out and not yet answered, plus those still queued.
+    pub fn outstanding(&self) -> usize {
+        self.lookups.iter().filter(|s| s.result.is_none()).count()
+            + self.fetches.iter().filter(|s| s.result.is_none()).count()
+    }
+
+    /// Every action was answered and nothing follows.
+    pub fn is_done(&self) -> bool {
+        self.queue.is_empty() && self.outstanding() == 0
+    }
+
+    /// When no first lookup got an answer from any resolver, there is
+    /// nothing to report on: the resolvers are down (or blocked), not the
+    /// domain. The failure says which (a timeout only when every lookup
+    /// timed out).
+    pub fn dns_unavailable(&self) -> Option<Failure> {
+        let first: Vec<&Failure> = self
+            .lookups
+            .iter()
+            .filter(|s| !matches!(s.question.purpose, Purpose::MxTlsa(_) | Purpose::MxCname(_)))
+            .map(|s| match &s.result {
+                Some(Err(f)) => Some(f),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let head = first.first()?;
+        let all_timeouts = first
+            .iter()
+            .all(|f| f.status == super::lookup::DnsStatus::Timeout);
+        Some(Failure {
+            status: if all_timeouts {
+                super::lookup::DnsStatus::Timeout
+            } else {
+                head.status
+            },
+            detail: head.detail.clone(),
+        })
+    }
+
+    /// Some lookups got no answer (the report says which).
+    pub fn dns_partial(&self) -> bool {
+        self.lookups
+            .iter()
+            .any(|s| matches!(s.result, Some(Err(_))))
+    }
+
+    fn result(
+        &self,
+        purpose: &Purpose,
+        qtype: RecordType,
+    ) -> Option<&Result<super::dns::Response, Failure>> {
+        self.lookups
+            .iter()
+            .find(|s| &s.question.purpose == purpose && s.question.qtype == qtype)
+            .and_then(|s| s.result.as_ref())
+    }
+
+    fn fetched(&self, browser: bool) -> Option<Fetch> {
+        self.fetches
+            .iter()
+            .find(|s| s.browser == browser)
+            .and_then(|s| s.result.clone())
+            .flatten()
+    }
+
+    /// What was observed so far; lookups not answered are `skipped`.
+    pub fn observations(&self) -> Observations {
+        let txt = |p: Purpose| {
+            self.result(&p, RecordType::Txt)
+                .map(|r| Lookup::from_result(r, txt_records))
+                .unwrap_or_default()
+        };
+        let mut mx = self
+            .result(&Purpose::Mx, RecordType::Mx)
+            .map(|r| Lookup::from_result(r, mx_records))
+            .unwrap_or_default();
+        mx.records = sorted_mx(std::mem::take(&mut mx.records));
+        let host = |t: RecordType| {
+            self.result(&Purpose::PolicyHost, t)
+                .map(|r| Lookup::from_result(r, address_records))
+        };
+        let mut policy_host = Lookup::either_family(host(RecordType::A), host(RecordType::Aaaa));
+        if policy_host.cnames.is_empty() {
+            if let Some(Ok(r)) = self.result(&Purpose::PolicyHost, RecordType::Cname) {
+                policy_host.cnames = cname_targets(r);
+            }
+        }
+        let mut tlsa_hosts = Vec::new();
+        let mut mx_cnames = Vec::new();
+        for s in &self.lookups {
+            let Some(Ok(r)) = &s.result else { continue };
+            match &s.question.purpose {
+                Purpose::MxTlsa(h) if !r.tlsa().is_empty() => tlsa_hosts.push(h.clone()),
+                Purpose::MxCname(h) => {
+                    if let Some(t) = cname_targets(r).into_iter().next() {
+                        mx_cnames.push((h.clone(), t));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Observations {
+            domain: self.domain.clone(),
+            sts_txt: txt(Purpose::StsTxt),
+            tlsrpt_txt: txt(Purpose::TlsRptTxt),
+            mx,
+            policy_host,
+            policy: self.fetched(false),
+            policy_browser: self.fetched(true),
+            mx_cnames,
+            tlsa_hosts,
+            previous: self.options.previous.clone(),
+        }
+    }
+
+    /// The report of what was observed (RFC 8461 §3-§5, RFC 8460 §3).
+    pub fn report(&self) -> Report {
+        report::build(self.observations())
+    }
+}
+
+/// A fetch the server answered with a refusal: not 200 and not a redirect
+/// (which senders do not follow either, RFC 8461 §3.3).
+fn refused_by_server(f: &Fetch) -> bool {
+    f.error.is_none()
+        && f.status
+            .is_some_and(|s| s != 200 && !(300..400).contains(&s))
+}
+
+/// MX records in preference order, then by name.
+fn sorted_mx(mut hosts: Vec<MxHost>) -> Vec<MxHost> {
+    hosts.sort_by(|a, b| {
+        a.preference.cmp(&b.preference).then_with(|| {
+            a.host
+                .to_ascii_lowercase()
+                .cmp(&b.host.to_ascii_lowercase())
+        })
+    });
+    hosts
+}
