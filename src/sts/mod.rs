@@ -24,4 +24,4 @@ pub mod report;
 pub mod tlsrpt;
 pub mod txt;
 
-pub use finding::{Code, Finding, Position, Severity};
+pub use finding::{Code, Finding, Part, Position, Severity};
