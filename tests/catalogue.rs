@@ -2,7 +2,7 @@
 //! this list pins them. Adding a code means adding it here; renaming one
 //! breaks users and this test.
 
-use mtasts::sts::{Code, Finding, Severity};
+use mtasts::sts::{Code, Finding, Part, Severity};
 
 const PINNED: &[&str] = &[
     "domain-invalid",
@@ -140,4 +140,119 @@ fn a_finding_serialises_with_code_severity_message_fix_rfc() {
     assert_eq!(v["corrected"], "mode: enforce");
     assert!(v["senders"].as_str().unwrap().contains("mailauth"));
     assert_eq!(f.severity, Severity::Error);
+}
+
+#[test]
+fn every_code_belongs_to_the_part_its_name_and_section_say() {
+    for c in Code::ALL {
+        let (name, e) = (c.as_str(), c.entry());
+        let by_name = match name.split('-').next().unwrap_or_default() {
+            "domain" => Part::Domain,
+            "txt" | "id" => Part::StsTxt,
+            "tlsrpt" => Part::TlsRpt,
+            "dane" => Part::Dane,
+            "mx" if e.rfc.starts_with("RFC 8461 §10") => Part::Advice,
+            "mx" => Part::Mx,
+            "mode" | "max" => Part::Advice,
+            "policy"
+                if e.rfc.starts_with("RFC 8461 §3.3")
+                    || matches!(name, "policy-host-missing" | "policy-content-type") =>
+            {
+                Part::Fetch
+            }
+            "policy" => Part::Policy,
+            other => panic!("{name}: no part for prefix {other}"),
+        };
+        assert_eq!(e.part, by_name, "{name}");
+        if e.part == Part::TlsRpt {
+            assert!(e.rfc.starts_with("RFC 8460"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn tls_rpt_findings_never_affect_the_verdict() {
+    let tlsrpt: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.entry().part == Part::TlsRpt)
+        .collect();
+    assert!(tlsrpt.len() >= 10, "{tlsrpt:?}");
+    for c in &tlsrpt {
+        assert!(!c.entry().affects_verdict, "{c}");
+    }
+    // The parts senders apply MTA-STS by can all break it.
+    for c in Code::ALL {
+        let e = c.entry();
+        if matches!(e.part, Part::StsTxt | Part::Fetch | Part::Policy | Part::Mx) {
+            assert!(e.affects_verdict, "{c}");
+        }
+    }
+}
+
+#[test]
+fn a_report_with_only_tls_rpt_errors_keeps_its_verdict() {
+    use mtasts::sts::mx::MxHost;
+    use mtasts::sts::report::{build, Body, Fetch, Lookup, Observations, Verdict};
+
+    let observe = |mode: &str, tlsrpt: Vec<String>| Observations {
+        domain: "example.com".into(),
+        sts_txt: Lookup::ok(vec!["v=STSv1; id=1".into()]),
+        policy: Some(Fetch {
+            status: Some(200),
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: Some(Body(
+                format!(
+                    "version: STSv1\r\nmode: {mode}\r\nmx: mx.example.com\r\nmax_age: 1209600\r\n"
+                )
+                .into_bytes(),
+            )),
+            ..Fetch::default()
+        }),
+        mx: Lookup::ok(vec![MxHost {
+            preference: 10,
+            host: "mx.example.com".into(),
+        }]),
+        tlsrpt_txt: Lookup::ok(tlsrpt),
+        ..Observations::default()
+    };
+    let broken_records: &[&[&str]] = &[
+        &["v=TLSRPTv1;"],
+        &["v=TLSRPTv1; rua=ftp://reports.example.com"],
+        &[
+            "v=TLSRPTv1; rua=mailto:a@example.com",
+            "v=TLSRPTv1; rua=mailto:b@example.com",
+        ],
+        &["v=TLSRPTv1 rua=mailto:a@example.com"],
+    ];
+    for (mode, verdict) in [
+        ("enforce", Verdict::Enforced),
+        ("testing", Verdict::Testing),
+    ] {
+        for records in broken_records {
+            let r = build(observe(
+                mode,
+                records.iter().map(|s| s.to_string()).collect(),
+            ));
+            let errors: Vec<Code> = r
+                .findings
+                .iter()
+                .filter(|f| f.is_error())
+                .map(|f| f.code)
+                .collect();
+            assert!(!errors.is_empty(), "{records:?} should be an error");
+            assert!(
+                errors.iter().all(|c| c.entry().part == Part::TlsRpt),
+                "{records:?}: {errors:?}"
+            );
+            assert_eq!(r.verdict, verdict, "{records:?}: {errors:?}");
+        }
+        // The same report with a policy error is broken: the verdict does
+        // look at errors, only not at TLS-RPT ones.
+        let mut o = observe(mode, vec!["v=TLSRPTv1;".into()]);
+        o.sts_txt = Lookup::ok(vec!["v=STSv1;".into()]);
+        let r = build(o);
+        assert_eq!(r.verdict, Verdict::Broken, "{:?}", r.findings);
+        assert!(r.findings.iter().any(|f| f.code == Code::TxtIdMissing));
+    }
 }

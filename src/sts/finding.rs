@@ -2,6 +2,9 @@
 //! kebab-case code, a default severity, the RFC section it comes from and, where
 //! real senders and validators part from the RFC, what they do.
 //!
+//! Each code also belongs to a [`Part`] of the check and says whether it can
+//! change the verdict: the report asks the catalogue, never the code's name.
+//!
 //! Codes are an interface: the web app, the JSON report, the CLI and the tests
 //! name them. Never rename one; add a new one instead.
 
@@ -113,6 +116,29 @@ pub fn sort(findings: &mut [Finding]) {
     });
 }
 
+/// The part of the check a finding is about: which record, fetch or document.
+/// The report weighs findings by part (see [`Entry::affects_verdict`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The domain name being checked, RFC 5321 §4.1.2.
+    Domain,
+    /// The `_mta-sts` TXT record and its id, RFC 8461 §3.1.
+    StsTxt,
+    /// The HTTPS fetch of the policy, RFC 8461 §3.3.
+    Fetch,
+    /// The policy body, RFC 8461 §3.2.
+    Policy,
+    /// What a readable policy means for senders beyond its syntax: the mode
+    /// (RFC 8461 §5, §8.3), the lifetime and wildcard breadth (§10).
+    Advice,
+    /// The MX records against the policy, RFC 8461 §4.1.
+    Mx,
+    /// The `_smtp._tls` TXT record, RFC 8460 §3.
+    TlsRpt,
+    /// DANE TLSA records of the MX hosts, RFC 7672.
+    Dane,
+}
+
 /// A catalogue entry: what is fixed about a code.
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
@@ -121,36 +147,48 @@ pub struct Entry {
     pub rfc: &'static str,
     pub title: &'static str,
     pub senders: Option<&'static str>,
+    pub part: Part,
+    /// Whether an error of this code can make the verdict "broken". False
+    /// where the finding costs something other than how senders apply
+    /// MTA-STS: a TLS-RPT problem costs the failure reports (RFC 8460), not
+    /// the policy.
+    pub affects_verdict: bool,
 }
 
+/// Sections open with `[part: P, affects_verdict: B]`; every entry up to the
+/// next section belongs to part `P`.
 macro_rules! catalogue {
-    ($( $variant:ident = $code:literal, $sev:ident, $rfc:literal, $title:literal $(, senders: $senders:literal)? ; )*) => {
+    ($( [part: $part:ident, affects_verdict: $affects:literal]
+        $( $variant:ident = $code:literal, $sev:ident, $rfc:literal, $title:literal $(, senders: $senders:literal)? ; )*
+    )*) => {
         /// Every finding code mtasts can emit.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $( $variant, )* }
+        pub enum Code { $( $( $variant, )* )* }
 
         impl Code {
             /// Every code, in catalogue order.
-            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+            pub const ALL: &'static [Code] = &[ $( $( Code::$variant, )* )* ];
 
             /// The stable kebab-case name.
             pub fn as_str(self) -> &'static str {
-                match self { $( Code::$variant => $code, )* }
+                match self { $( $( Code::$variant => $code, )* )* }
             }
 
             pub fn from_name(name: &str) -> Option<Code> {
-                match name { $( $code => Some(Code::$variant), )* _ => None }
+                match name { $( $( $code => Some(Code::$variant), )* )* _ => None }
             }
 
             pub fn entry(self) -> Entry {
                 match self {
-                    $( Code::$variant => Entry {
+                    $( $( Code::$variant => Entry {
                         code: Code::$variant,
                         severity: Severity::$sev,
                         rfc: $rfc,
                         title: $title,
                         senders: catalogue!(@opt $($senders)?),
-                    }, )*
+                        part: Part::$part,
+                        affects_verdict: $affects,
+                    }, )* )*
                 }
             }
         }
@@ -161,9 +199,11 @@ macro_rules! catalogue {
 
 catalogue! {
     // Domain input (the name being checked).
+    [part: Domain, affects_verdict: true]
     DomainInvalid = "domain-invalid", Error, "RFC 5321 §4.1.2", "The domain cannot be checked";
 
     // The `_mta-sts` TXT record, RFC 8461 §3.1.
+    [part: StsTxt, affects_verdict: true]
     TxtMissing = "txt-missing", Error, "RFC 8461 §3.1", "No _mta-sts TXT record";
     TxtLookupFailed = "txt-lookup-failed", Error, "RFC 8461 §3.1", "The _mta-sts TXT lookup failed",
         senders: "A sender that cannot resolve the TXT record continues without MTA-STS unless it has a cached policy.";
@@ -187,6 +227,7 @@ catalogue! {
     TxtCname = "txt-cname", Info, "RFC 8461 §3.1, §8.2", "_mta-sts is delegated by CNAME";
 
     // The policy fetch, RFC 8461 §3.3.
+    [part: Fetch, affects_verdict: true]
     PolicyHostCname = "policy-host-cname", Info, "RFC 8461 §3.3, §8.2", "mta-sts host is delegated by CNAME";
     PolicyHostMissing = "policy-host-missing", Error, "RFC 8461 §3.2", "mta-sts host has no address";
     PolicyConnect = "policy-connect", Error, "RFC 8461 §3.3", "The policy host refused the connection";
@@ -207,6 +248,7 @@ catalogue! {
         senders: "pmsr, mox, EFF, Mimecast and aykevl stop reading at 64 KiB.";
 
     // The policy body, RFC 8461 §3.2.
+    [part: Policy, affects_verdict: true]
     PolicyEmpty = "policy-empty", Error, "RFC 8461 §3.2", "The policy body is empty";
     PolicyHtml = "policy-html", Error, "RFC 8461 §3.2", "The body is an HTML page, not a policy";
     PolicyRtf = "policy-rtf", Error, "RFC 8461 §3.2", "The body is a rich-text (RTF) document";
@@ -257,6 +299,7 @@ catalogue! {
         senders: "MX records hold host names, so an address never matches; postfix-tlspol filters these out (tlspol#70).";
 
     // Policy semantics beyond syntax.
+    [part: Advice, affects_verdict: true]
     ModeTesting = "mode-testing", Warning, "RFC 8461 §5", "The policy is in testing mode";
     ModeNone = "mode-none", Warning, "RFC 8461 §5, §8.3", "The policy is in mode none (teardown)";
     MaxAgeShort = "max-age-short", Warning, "RFC 8461 §3.2, §10.2", "max_age is under one day",
@@ -267,6 +310,7 @@ catalogue! {
     MxWildcardOwnDomain = "mx-wildcard-own-domain", Info, "RFC 8461 §10.4", "A wildcard over the policy domain itself";
 
     // MX records against the policy, RFC 8461 §4.1.
+    [part: Mx, affects_verdict: true]
     MxNotCovered = "mx-not-covered", Error, "RFC 8461 §4.1", "An MX host matches no mx pattern",
         senders: "checkdmarc and mailauth match wildcards as suffixes and may call this covered; compliant senders do not.";
     MxPatternUnused = "mx-pattern-unused", Info, "RFC 8461 §4.1", "An mx pattern matches no MX host";
@@ -276,7 +320,9 @@ catalogue! {
     MxCname = "mx-cname", Warning, "RFC 5321 §5.1", "An MX host is a CNAME",
         senders: "Exchange Online does not follow CNAMEs when validating MTA-STS; Gmail does.";
 
-    // TLS reporting, RFC 8460 §3.
+    // TLS reporting, RFC 8460 §3. Problems here cost the failure reports,
+    // not how senders apply the policy, so they leave the verdict alone.
+    [part: TlsRpt, affects_verdict: false]
     TlsrptMissing = "tlsrpt-missing", Warning, "RFC 8460 §3", "No _smtp._tls TXT record";
     TlsrptLookupFailed = "tlsrpt-lookup-failed", Warning, "RFC 8460 §3", "The _smtp._tls TXT lookup failed";
     TlsrptMultiple = "tlsrpt-multiple", Error, "RFC 8460 §3", "More than one TLS-RPT record";
@@ -292,9 +338,14 @@ catalogue! {
     TlsrptDuplicateField = "tlsrpt-duplicate-field", Warning, "RFC 8460 §3", "A TLS-RPT field appears twice";
     TlsrptExtension = "tlsrpt-extension", Info, "RFC 8460 §3", "An extension field reporters ignore";
 
-    // Related signals.
+    // DANE, RFC 7672: a related signal about the MX hosts, not part of
+    // MTA-STS, so it leaves the verdict alone.
+    [part: Dane, affects_verdict: false]
     DanePresent = "dane-present", Info, "RFC 7672", "An MX host publishes DANE TLSA records",
         senders: "Senders that support DANE (Postfix, Exim, Microsoft) prefer it to MTA-STS for that host.";
+
+    // Id drift between two checks, RFC 8461 §3.1.
+    [part: StsTxt, affects_verdict: true]
     IdNotBumped = "id-not-bumped", Error, "RFC 8461 §3.1", "The policy changed but the id did not";
     IdChangedPolicySame = "id-changed-policy-same", Info, "RFC 8461 §3.1", "The id changed but the policy did not";
 }

@@ -3,12 +3,15 @@
 //!
 //! | RFC section | module |
 //! | --- | --- |
-//! | RFC 8461 §3.1 `_mta-sts` TXT record | [`txt`] |
+//! | RFC 8461 §3.1 `_mta-sts` TXT record | [`txt`]; in the report (lookup, absence, id drift) `report/sts_record.rs` |
 //! | RFC 8461 §3.2 policy file | [`policy`] |
-//! | RFC 8461 §3.3 HTTPS fetch rules | [`report`] (fetch outcome) |
-//! | RFC 8461 §4.1 MX host validation | [`mx`] |
-//! | RFC 8461 §5, §8.3 modes and teardown | [`lint`] |
-//! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`] |
+//! | RFC 8461 §3.3 HTTPS fetch rules | `report/policy_fetch.rs` (fetch outcome) |
+//! | RFC 8461 §4.1 MX host validation | [`mx`]; the report's coverage table `report/mx_coverage.rs` |
+//! | RFC 8461 §5 the verdict | [`report`] ([`report::build`]), `report/verdict.rs` |
+//! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
+//! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`]; in the report `report/tls_reporting.rs` |
+//! | RFC 7672 DANE (a related signal) | `report/dane.rs` |
+//! | every finding: code, severity, part, whether it can change the verdict | [`finding`] |
 //! | RFC 5321 §4.1.2, RFC 5891 / UTS 46 domain names | [`domain`] |
 //! | RFC 1035, RFC 8484 DNS messages | [`dns`] |
 //! | RFC 8484 §4.2.1, RFC 5452 §4.2 reading an answer; one lookup's result | [`lookup`] |
@@ -28,4 +31,4 @@ pub mod report;
 pub mod tlsrpt;
 pub mod txt;
 
-pub use finding::{Code, Finding, Position, Severity};
+pub use finding::{Code, Finding, Part, Position, Severity};

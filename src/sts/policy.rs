@@ -145,77 +145,18 @@ pub fn parse(body: &[u8]) -> Result<Policy, ParseError> {
     })
 }
 
-/// Checks a policy body against RFC 8461 §3.2.
+/// Checks a policy body against RFC 8461 §3.2: the body as a whole, then
+/// each line as a field, then what the fields add up to.
 pub fn check(body: &[u8]) -> Checked {
     let mut out = Checked::default();
+    let Some(body) = whole_body(body, &mut out.findings) else {
+        return out;
+    };
     let f = &mut out.findings;
-
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        f.push(
-            Finding::new(
-                Code::PolicyEmpty,
-                "The policy body is empty.",
-                "Serve the policy text: version, mode, max_age and mx lines.",
-            )
-            .corrected(example_policy()),
-        );
-        return out;
-    }
-    if body.len() > MAX_BODY {
-        f.push(Finding::new(
-            Code::PolicyTooLarge,
-            format!(
-                "The body is {} bytes; senders may stop reading at {MAX_BODY} bytes (64 KiB).",
-                body.len()
-            ),
-            "A policy is a few hundred bytes: serve only the policy lines.",
-        ));
-    }
-
-    let mut body = body;
-    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
-        f.push(
-            Finding::new(
-                Code::PolicyBom,
-                "The body starts with a UTF-8 byte-order mark (EF BB BF) before `version`.",
-                "Save the file as UTF-8 without BOM (or plain ASCII).",
-            )
-            .at(1, 1),
-        );
-        body = rest;
-    }
-    if let Some(kind) = sniff(body) {
-        f.push(kind);
-        return out;
-    }
-    if let Err(e) = core::str::from_utf8(body) {
-        let (line, column) = line_col(body, e.valid_up_to());
-        f.push(
-            Finding::new(
-                Code::PolicyInvalidUtf8,
-                format!("Line {line}, column {column}: the body is not valid UTF-8."),
-                "Save the file as UTF-8 or plain ASCII.",
-            )
-            .at(line, column),
-        );
-    }
-
-    let mut seen_version = None::<usize>;
-    let mut seen_mode = None::<usize>;
-    let mut seen_max_age = None::<usize>;
-    let mut mode: Option<Mode> = None;
-    let mut version_ok = false;
-    let mut max_age: Option<u64> = None;
-    let mut mx_count = 0usize;
-    // Lower-cased mx value to its first line, so duplicates are found in
-    // linear time even in a 64 KiB body.
-    let mut mx_seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut extensions = Vec::new();
-    let mut first_lf = None;
+    let mut fields = Fields::default();
     let mut first_crlf = None;
-
+    let mut first_lf = None;
     let lines = split_lines(body);
-    let last = lines.len();
     for (idx, (raw, term)) in lines.iter().enumerate() {
         let n = idx + 1;
         match term {
@@ -230,314 +171,597 @@ pub fn check(body: &[u8]) -> Checked {
             Term::None => {}
         }
         let text = String::from_utf8_lossy(raw);
-        let line: &str = &text;
-        if let Some(c) = line.find('\r') {
-            f.push(
-                Finding::new(
-                    Code::PolicyBareCr,
-                    format!(
-                        "Line {n}: a carriage return (CR) that is not part of a CRLF line ending."
-                    ),
-                    "End every line with CRLF or LF; remove stray CR characters.",
-                )
-                .at(n, c + 1),
-            );
+        if let Some(field) = field_line(n, &text, &lines[idx..], f) {
+            fields.read(&field, f);
         }
-        if line.trim_matches([' ', '\t', '\r']).is_empty() {
-            let trailing = idx + 1 == last
-                || lines[idx..]
-                    .iter()
-                    .all(|(r, _)| r.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
-            let what = if line.is_empty() {
-                "is empty"
-            } else {
-                "holds only whitespace"
-            };
-            let fix = if trailing {
-                "Remove the empty lines at the end; end the file with a single line ending after the last field."
-            } else {
-                "Remove the empty line; every line of a policy is a `key: value` field."
-            };
-            f.push(
-                Finding::new(
-                    Code::PolicyBlankLine,
-                    format!("Line {n} {what}; the policy grammar has no empty lines."),
-                    fix,
-                )
-                .at(n, 1),
-            );
-            continue;
-        }
-        let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
-        let content = &line[lead..];
-        if content.starts_with('#') {
-            f.push(
-                Finding::new(
-                    Code::PolicyComment,
-                    format!(
-                        "Line {n} is a comment (`{}`); the policy format has no comments.",
-                        clip(content)
-                    ),
-                    "Delete comment lines from the served file (keep notes elsewhere).",
-                )
-                .at(n, lead + 1),
-            );
-            continue;
-        }
-        if lead > 0 {
-            f.push(
-                Finding::new(
-                    Code::PolicyLeadingWhitespace,
-                    format!(
-                        "Line {n} starts with {lead} whitespace character(s) before `{}`.",
-                        clip(content)
-                    ),
-                    "Start every line at the first column.",
-                )
-                .at(n, 1)
-                .corrected(content.trim_end().to_string()),
-            );
-        }
-        let Some(colon) = content.find(':') else {
-            let (msg, fix) = if let Some(item) = content.strip_prefix("- ") {
-                (
-                    format!(
-                        "Line {n} (`{}`) is a YAML-style list item; policies have no lists.",
-                        clip(content)
-                    ),
-                    format!("Write each host on its own line as `mx: {}`.", item.trim()),
-                )
-            } else {
-                (
-                    format!(
-                        "Line {n} (`{}`) has no `:`; every line must be `key: value`.",
-                        clip(content)
-                    ),
-                    "Write the line as `key: value`, e.g. `mode: enforce`.".to_string(),
-                )
-            };
-            let mut finding = Finding::new(Code::PolicySyntax, msg, fix).at(n, lead + 1);
-            if let Some(item) = content.strip_prefix("- ") {
-                finding = finding.corrected(format!("mx: {}", item.trim()));
-            }
-            f.push(finding);
-            continue;
-        };
-        let key_raw = &content[..colon];
-        let key = key_raw.trim_end_matches([' ', '\t']);
-        let after = &content[colon + 1..];
-        let value_lead = after.len() - after.trim_start_matches([' ', '\t']).len();
-        let value_full = &after[value_lead..];
-        let value = value_full.trim_end_matches([' ', '\t']);
-        let value_col = lead + colon + 1 + value_lead + 1;
-        if key.len() != key_raw.len() {
-            f.push(
-                Finding::new(
-                    Code::PolicySyntax,
-                    format!("Line {n}: whitespace between `{key}` and `:`; the colon must follow the field name directly."),
-                    "Remove the space before the colon.",
-                )
-                .at(n, lead + key.len() + 1)
-                .corrected(format!("{key}: {value}")),
-            );
-        }
-        if !is_ext_name(key) {
-            f.push(
-                Finding::new(
-                    Code::PolicyFieldName,
-                    format!(
-                        "Line {n}: `{}` is not a valid field name (a letter or digit, then up to 31 letters, digits, `_`, `-` or `.`).",
-                        clip(key)
-                    ),
-                    "Use one of the fields version, mode, max_age, mx.",
-                )
-                .at(n, lead + 1),
-            );
-            continue;
-        }
-        if value.len() < value_full.len() {
-            f.push(
-                Finding::new(
-                    Code::PolicyTrailingWhitespace,
-                    format!("Line {n}: whitespace after `{}`.", clip(value)),
-                    "Remove the trailing spaces; some parsers compare values without trimming.",
-                )
-                .at(n, value_col + value.len())
-                .corrected(format!("{key}: {value}")),
-            );
-        }
-        if let Some((i, c)) = value
-            .char_indices()
-            .find(|(_, c)| c.is_control() && *c != '\r')
-        {
-            f.push(
-                Finding::new(
-                    Code::PolicyControlChar,
-                    format!(
-                        "Line {n}: the control character `{}` inside the value of `{key}`.",
-                        c.escape_default()
-                    ),
-                    "Values may hold printable characters and single spaces only; replace tabs with spaces.",
-                )
-                .at(n, value_col + i),
-            );
-        }
+    }
+    f.extend(line_endings(first_crlf, first_lf));
+    fields.missing(f);
+    let (policy, partial) = fields.finish(f);
+    out.policy = policy;
+    out.partial = partial;
+    out
+}
 
-        let dup = |seen: &mut Option<usize>, f: &mut Vec<Finding>| -> bool {
-            if let Some(first) = *seen {
-                f.push(
-                    Finding::new(
-                        Code::PolicyDuplicateField,
-                        format!("Line {n}: `{key}` appears again (first on line {first}); senders following the RFC use line {first} and ignore this one."),
-                        format!("Keep a single `{key}` line."),
-                    )
-                    .at(n, lead + 1),
-                );
-                true
-            } else {
-                *seen = Some(n);
-                false
-            }
-        };
-        match key {
-            "version" => {
-                if dup(&mut seen_version, f) {
-                    continue;
-                }
-                if value == VERSION {
-                    version_ok = true;
-                } else {
-                    f.push(non_ascii_or(
-                        value,
-                        n,
-                        value_col,
-                        Finding::new(
-                            Code::PolicyVersionInvalid,
-                            format!("Line {n}: version is `{}`; the only version is `STSv1` (case-sensitive).", clip(value)),
-                            "Write the version line exactly as shown.",
-                        )
-                        .at(n, value_col)
-                        .corrected("version: STSv1"),
-                    ));
-                }
-                out.partial.version = Some(value.to_string());
-            }
-            "mode" => {
-                if dup(&mut seen_mode, f) {
-                    continue;
-                }
-                match Mode::from_value(value) {
-                    Some(m) => mode = Some(m),
-                    None => {
-                        let guess = guess_mode(value);
-                        let hint = guess
-                            .map(|g| format!(" Did you mean `{}`?", g.as_str()))
-                            .unwrap_or_default();
-                        let mut finding = Finding::new(
-                            Code::PolicyModeInvalid,
-                            format!(
-                                "Line {n}: mode is `{}`; it must be `enforce`, `testing` or `none` (lower case).{hint}",
-                                clip(value)
-                            ),
-                            "Set the mode to one of the three values; start with testing.",
-                        )
-                        .at(n, value_col);
-                        if let Some(g) = guess {
-                            finding = finding.corrected(format!("mode: {}", g.as_str()));
-                            out.partial.mode = Some(g);
-                        }
-                        f.push(non_ascii_or(value, n, value_col, finding));
-                    }
-                }
-            }
-            "max_age" => {
-                if dup(&mut seen_max_age, f) {
-                    continue;
-                }
-                if value.is_empty()
-                    || value.len() > 10
-                    || !value.bytes().all(|b| b.is_ascii_digit())
-                {
-                    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-                    let mut finding = Finding::new(
-                        Code::PolicyMaxAgeInvalid,
-                        format!("Line {n}: max_age is `{}`; it must be a number of seconds (digits only, at most 10).", clip(value)),
-                        "Write the lifetime in seconds, e.g. 604800 for one week.",
-                    )
-                    .at(n, value_col);
-                    if !digits.is_empty() && digits.len() <= 10 {
-                        finding = finding.corrected(format!("max_age: {digits}"));
-                    }
-                    f.push(non_ascii_or(value, n, value_col, finding));
-                } else {
-                    let secs: u64 = value.parse().unwrap_or(u64::MAX);
-                    if secs > MAX_MAX_AGE {
-                        f.push(
-                            Finding::new(
-                                Code::PolicyMaxAgeTooLarge,
-                                format!("Line {n}: max_age is {secs}; the maximum is {MAX_MAX_AGE} (about one year)."),
-                                "Lower max_age to at most 31557600.",
-                            )
-                            .at(n, value_col)
-                            .corrected(format!("max_age: {MAX_MAX_AGE}")),
-                        );
-                        out.partial.max_age = Some(secs);
-                    } else {
-                        max_age = Some(secs);
-                        out.partial.max_age = Some(secs);
-                    }
-                }
-            }
-            "mx" => match mx::parse_pattern(value) {
-                Ok(p) => {
-                    if mx::is_ip_like(value) {
-                        f.push(
-                            Finding::new(
-                                Code::PolicyMxIp,
-                                format!("Line {n}: mx `{value}` is an IP address; senders compare mx patterns with MX host names, so it never matches."),
-                                "List the host names your MX records point to.",
-                            )
-                            .at(n, value_col),
-                        );
-                    }
-                    if let Some(first) = mx_seen.get(&value.to_ascii_lowercase()) {
-                        f.push(
-                            Finding::new(
-                                Code::PolicyMxDuplicate,
-                                format!("Line {n}: mx `{value}` repeats line {first}."),
-                                "Remove the repeated line.",
-                            )
-                            .at(n, value_col),
-                        );
-                    }
-                    mx_seen.entry(value.to_ascii_lowercase()).or_insert(n);
-                    mx_count += 1;
-                    out.partial.mx.push(p);
-                }
-                Err(e) => f.push(mx_error(&e, value, n, value_col)),
-            },
-            _ => {
-                if value.is_empty() {
-                    f.push(
-                        Finding::new(
-                            Code::PolicySyntax,
-                            format!(
-                                "Line {n}: the field `{key}` has no value; every field needs one."
-                            ),
-                            "Give the field a value or delete the line.",
-                        )
-                        .at(n, value_col),
-                    );
-                } else {
-                    extensions.push((key.to_string(), value.to_string()));
-                }
-                f.push(unknown_field(key, value, n, lead + 1));
-            }
+/// The body before its lines, RFC 8461 §3.2, §3.3: empty, past the 64 KiB
+/// senders read, a byte-order mark, some other kind of document, not UTF-8.
+/// Returns what to read line by line (without a BOM), or `None` when there
+/// is nothing to read.
+fn whole_body<'a>(body: &'a [u8], f: &mut Vec<Finding>) -> Option<&'a [u8]> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        f.push(
+            Finding::new(
+                Code::PolicyEmpty,
+                "The policy body is empty.",
+                "Serve the policy text: version, mode, max_age and mx lines.",
+            )
+            .corrected(example_policy()),
+        );
+        return None;
+    }
+    if body.len() > MAX_BODY {
+        f.push(Finding::new(
+            Code::PolicyTooLarge,
+            format!(
+                "The body is {} bytes; senders may stop reading at {MAX_BODY} bytes (64 KiB).",
+                body.len()
+            ),
+            "A policy is a few hundred bytes: serve only the policy lines.",
+        ));
+    }
+    let mut body = body;
+    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
+        f.push(
+            Finding::new(
+                Code::PolicyBom,
+                "The body starts with a UTF-8 byte-order mark (EF BB BF) before `version`.",
+                "Save the file as UTF-8 without BOM (or plain ASCII).",
+            )
+            .at(1, 1),
+        );
+        body = rest;
+    }
+    if let Some(kind) = sniff(body) {
+        f.push(kind);
+        return None;
+    }
+    if let Err(e) = core::str::from_utf8(body) {
+        let (line, column) = line_col(body, e.valid_up_to());
+        f.push(
+            Finding::new(
+                Code::PolicyInvalidUtf8,
+                format!("Line {line}, column {column}: the body is not valid UTF-8."),
+                "Save the file as UTF-8 or plain ASCII.",
+            )
+            .at(line, column),
+        );
+    }
+    Some(body)
+}
+
+/// One `sts-policy-field` line, `key ":" *WSP value *WSP`, 1-based.
+struct Field<'a> {
+    n: usize,
+    /// Whitespace before the key (itself a finding).
+    lead: usize,
+    key: &'a str,
+    value: &'a str,
+    value_col: usize,
+}
+
+/// Reads line `n` as a field, RFC 8461 §3.2, or says why it is not one.
+/// `rest` is this line and those after it.
+fn field_line<'a>(
+    n: usize,
+    line: &'a str,
+    rest: &[(&[u8], Term)],
+    f: &mut Vec<Finding>,
+) -> Option<Field<'a>> {
+    if let Some(c) = line.find('\r') {
+        f.push(bare_cr(n, c + 1));
+    }
+    if line.trim_matches([' ', '\t', '\r']).is_empty() {
+        f.push(blank_line(n, line, rest));
+        return None;
+    }
+    let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let content = &line[lead..];
+    if content.starts_with('#') {
+        f.push(comment(n, lead + 1, content));
+        return None;
+    }
+    if lead > 0 {
+        f.push(leading_whitespace(n, lead, content));
+    }
+    let Some(colon) = content.find(':') else {
+        f.push(no_colon(n, lead, content));
+        return None;
+    };
+    let key_raw = &content[..colon];
+    let key = key_raw.trim_end_matches([' ', '\t']);
+    let after = &content[colon + 1..];
+    let value_lead = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let value_full = &after[value_lead..];
+    let value = value_full.trim_end_matches([' ', '\t']);
+    let value_col = lead + colon + 1 + value_lead + 1;
+    if key.len() != key_raw.len() {
+        f.push(space_before_colon(n, lead + key.len() + 1, key, value));
+    }
+    if !is_ext_name(key) {
+        f.push(bad_field_name(n, lead + 1, key));
+        return None;
+    }
+    if value.len() < value_full.len() {
+        f.push(trailing_whitespace(n, value_col + value.len(), key, value));
+    }
+    if let Some((i, c)) = value
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\r')
+    {
+        f.push(control_char(n, value_col + i, key, c));
+    }
+    Some(Field {
+        n,
+        lead,
+        key,
+        value,
+        value_col,
+    })
+}
+
+/// A CR not followed by LF, RFC 8461 §3.2: only LF and CRLF end a line.
+fn bare_cr(n: usize, col: usize) -> Finding {
+    Finding::new(
+        Code::PolicyBareCr,
+        format!("Line {n}: a carriage return (CR) that is not part of a CRLF line ending."),
+        "End every line with CRLF or LF; remove stray CR characters.",
+    )
+    .at(n, col)
+}
+
+/// A `#` line, RFC 8461 §3.2: the format has no comments.
+fn comment(n: usize, col: usize, content: &str) -> Finding {
+    Finding::new(
+        Code::PolicyComment,
+        format!(
+            "Line {n} is a comment (`{}`); the policy format has no comments.",
+            clip(content)
+        ),
+        "Delete comment lines from the served file (keep notes elsewhere).",
+    )
+    .at(n, col)
+}
+
+/// Whitespace before the field name, RFC 8461 §3.2: a field starts the line.
+fn leading_whitespace(n: usize, lead: usize, content: &str) -> Finding {
+    Finding::new(
+        Code::PolicyLeadingWhitespace,
+        format!(
+            "Line {n} starts with {lead} whitespace character(s) before `{}`.",
+            clip(content)
+        ),
+        "Start every line at the first column.",
+    )
+    .at(n, 1)
+    .corrected(content.trim_end().to_string())
+}
+
+/// `sts-policy-field-delim = ":" *WSP`, RFC 8461 §3.2: nothing between the
+/// name and the colon.
+fn space_before_colon(n: usize, col: usize, key: &str, value: &str) -> Finding {
+    Finding::new(
+        Code::PolicySyntax,
+        format!("Line {n}: whitespace between `{key}` and `:`; the colon must follow the field name directly."),
+        "Remove the space before the colon.",
+    )
+    .at(n, col)
+    .corrected(format!("{key}: {value}"))
+}
+
+/// `sts-policy-ext-name = sts-policy-alphanum *31(sts-policy-alphanum /
+/// "_" / "-" / ".")`, RFC 8461 §3.2.
+fn bad_field_name(n: usize, col: usize, key: &str) -> Finding {
+    Finding::new(
+        Code::PolicyFieldName,
+        format!(
+            "Line {n}: `{}` is not a valid field name (a letter or digit, then up to 31 letters, digits, `_`, `-` or `.`).",
+            clip(key)
+        ),
+        "Use one of the fields version, mode, max_age, mx.",
+    )
+    .at(n, col)
+}
+
+/// Whitespace after a value: allowed by the ABNF (`sts-policy-field *WSP`),
+/// RFC 8461 §3.2, but some senders compare untrimmed values.
+fn trailing_whitespace(n: usize, col: usize, key: &str, value: &str) -> Finding {
+    Finding::new(
+        Code::PolicyTrailingWhitespace,
+        format!("Line {n}: whitespace after `{}`.", clip(value)),
+        "Remove the trailing spaces; some parsers compare values without trimming.",
+    )
+    .at(n, col)
+    .corrected(format!("{key}: {value}"))
+}
+
+/// A control character in a value, RFC 8461 §3.2: values are
+/// `sts-policy-vchar` and spaces, "excluding CTLs" (a tab is one).
+fn control_char(n: usize, col: usize, key: &str, c: char) -> Finding {
+    Finding::new(
+        Code::PolicyControlChar,
+        format!(
+            "Line {n}: the control character `{}` inside the value of `{key}`.",
+            c.escape_default()
+        ),
+        "Values may hold printable characters and single spaces only; replace tabs with spaces.",
+    )
+    .at(n, col)
+}
+
+/// An empty or all-blank line: the grammar has none, RFC 8461 §3.2. Blank
+/// lines at the end get their own fix (end the file after the last field).
+fn blank_line(n: usize, line: &str, rest: &[(&[u8], Term)]) -> Finding {
+    let trailing = rest.len() == 1
+        || rest
+            .iter()
+            .all(|(r, _)| r.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
+    let what = if line.is_empty() {
+        "is empty"
+    } else {
+        "holds only whitespace"
+    };
+    let fix = if trailing {
+        "Remove the empty lines at the end; end the file with a single line ending after the last field."
+    } else {
+        "Remove the empty line; every line of a policy is a `key: value` field."
+    };
+    Finding::new(
+        Code::PolicyBlankLine,
+        format!("Line {n} {what}; the policy grammar has no empty lines."),
+        fix,
+    )
+    .at(n, 1)
+}
+
+/// A line without `:`, RFC 8461 §3.2; a YAML list item gets its `mx:` line.
+fn no_colon(n: usize, lead: usize, content: &str) -> Finding {
+    match content.strip_prefix("- ") {
+        Some(item) => Finding::new(
+            Code::PolicySyntax,
+            format!(
+                "Line {n} (`{}`) is a YAML-style list item; policies have no lists.",
+                clip(content)
+            ),
+            format!("Write each host on its own line as `mx: {}`.", item.trim()),
+        )
+        .at(n, lead + 1)
+        .corrected(format!("mx: {}", item.trim())),
+        None => Finding::new(
+            Code::PolicySyntax,
+            format!(
+                "Line {n} (`{}`) has no `:`; every line must be `key: value`.",
+                clip(content)
+            ),
+            "Write the line as `key: value`, e.g. `mode: enforce`.",
+        )
+        .at(n, lead + 1),
+    }
+}
+
+/// The fields read so far, RFC 8461 §3.2. Of a repeated field other than
+/// `mx` only the first counts.
+#[derive(Default)]
+struct Fields {
+    /// The line of the first `version`, `mode` and `max_age`.
+    version_line: Option<usize>,
+    mode_line: Option<usize>,
+    max_age_line: Option<usize>,
+    version_ok: bool,
+    mode: Option<Mode>,
+    /// A valid `max_age` (at most [`MAX_MAX_AGE`]).
+    max_age: Option<u64>,
+    /// Valid `mx` lines, duplicates included.
+    mx_count: usize,
+    /// Lower-cased mx value to its first line, so duplicates are found in
+    /// linear time even in a 64 KiB body.
+    mx_seen: BTreeMap<String, usize>,
+    extensions: Vec<(String, String)>,
+    partial: Partial,
+}
+
+impl Fields {
+    fn read(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        match field.key {
+            "version" => self.version(field, f),
+            "mode" => self.mode(field, f),
+            "max_age" => self.max_age(field, f),
+            "mx" => self.mx(field, f),
+            _ => self.extension(field, f),
         }
     }
 
+    /// `sts-policy-version = sts-policy-version-field sts-policy-field-delim
+    /// %s"STSv1"`, RFC 8461 §3.2.
+    fn version(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        if repeated(&mut self.version_line, field, f) {
+            return;
+        }
+        let Field {
+            n,
+            value,
+            value_col,
+            ..
+        } = *field;
+        if value == VERSION {
+            self.version_ok = true;
+        } else {
+            f.push(non_ascii_or(
+                value,
+                n,
+                value_col,
+                Finding::new(
+                    Code::PolicyVersionInvalid,
+                    format!(
+                        "Line {n}: version is `{}`; the only version is `STSv1` (case-sensitive).",
+                        clip(value)
+                    ),
+                    "Write the version line exactly as shown.",
+                )
+                .at(n, value_col)
+                .corrected("version: STSv1"),
+            ));
+        }
+        self.partial.version = Some(value.to_string());
+    }
+
+    /// `sts-policy-mode-value = %s"testing" / %s"enforce" / %s"none"`,
+    /// RFC 8461 §3.2, §5. A recognisable misspelling is read as what it
+    /// means, so later advice can still speak about the mode.
+    fn mode(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        if repeated(&mut self.mode_line, field, f) {
+            return;
+        }
+        let Field {
+            n,
+            value,
+            value_col,
+            ..
+        } = *field;
+        if let Some(m) = Mode::from_value(value) {
+            self.mode = Some(m);
+            return;
+        }
+        let guess = guess_mode(value);
+        let hint = guess
+            .map(|g| format!(" Did you mean `{}`?", g.as_str()))
+            .unwrap_or_default();
+        let mut finding = Finding::new(
+            Code::PolicyModeInvalid,
+            format!(
+                "Line {n}: mode is `{}`; it must be `enforce`, `testing` or `none` (lower case).{hint}",
+                clip(value)
+            ),
+            "Set the mode to one of the three values; start with testing.",
+        )
+        .at(n, value_col);
+        if let Some(g) = guess {
+            finding = finding.corrected(format!("mode: {}", g.as_str()));
+            self.partial.mode = Some(g);
+        }
+        f.push(non_ascii_or(value, n, value_col, finding));
+    }
+
+    /// `sts-policy-max-age-value = 1*10(DIGIT)`, at most 31557600 seconds,
+    /// RFC 8461 §3.2 (erratum 7282).
+    fn max_age(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        if repeated(&mut self.max_age_line, field, f) {
+            return;
+        }
+        let Field {
+            n,
+            value,
+            value_col,
+            ..
+        } = *field;
+        if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            let mut finding = Finding::new(
+                Code::PolicyMaxAgeInvalid,
+                format!("Line {n}: max_age is `{}`; it must be a number of seconds (digits only, at most 10).", clip(value)),
+                "Write the lifetime in seconds, e.g. 604800 for one week.",
+            )
+            .at(n, value_col);
+            if !digits.is_empty() && digits.len() <= 10 {
+                finding = finding.corrected(format!("max_age: {digits}"));
+            }
+            f.push(non_ascii_or(value, n, value_col, finding));
+            return;
+        }
+        let secs: u64 = value.parse().unwrap_or(u64::MAX);
+        if secs > MAX_MAX_AGE {
+            f.push(
+                Finding::new(
+                    Code::PolicyMaxAgeTooLarge,
+                    format!("Line {n}: max_age is {secs}; the maximum is {MAX_MAX_AGE} (about one year)."),
+                    "Lower max_age to at most 31557600.",
+                )
+                .at(n, value_col)
+                .corrected(format!("max_age: {MAX_MAX_AGE}")),
+            );
+        } else {
+            self.max_age = Some(secs);
+        }
+        self.partial.max_age = Some(secs);
+    }
+
+    /// `sts-policy-mx-value = ["*."] Domain`, one per line, RFC 8461 §3.2,
+    /// §4.1. An address is a valid `Domain` by the ABNF but never matches
+    /// an MX host name, so it is a warning.
+    fn mx(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        let Field {
+            n,
+            value,
+            value_col,
+            ..
+        } = *field;
+        let p = match mx::parse_pattern(value) {
+            Ok(p) => p,
+            Err(e) => {
+                f.push(mx_error(&e, value, n, value_col));
+                return;
+            }
+        };
+        if mx::is_ip_like(value) {
+            f.push(
+                Finding::new(
+                    Code::PolicyMxIp,
+                    format!("Line {n}: mx `{value}` is an IP address; senders compare mx patterns with MX host names, so it never matches."),
+                    "List the host names your MX records point to.",
+                )
+                .at(n, value_col),
+            );
+        }
+        let lower = value.to_ascii_lowercase();
+        if let Some(first) = self.mx_seen.get(&lower) {
+            f.push(
+                Finding::new(
+                    Code::PolicyMxDuplicate,
+                    format!("Line {n}: mx `{value}` repeats line {first}."),
+                    "Remove the repeated line.",
+                )
+                .at(n, value_col),
+            );
+        }
+        self.mx_seen.entry(lower).or_insert(n);
+        self.mx_count += 1;
+        self.partial.mx.push(p);
+    }
+
+    /// Any other field is an extension senders ignore, RFC 8461 §3.2; it
+    /// still needs a value, and a near miss of a known name is a typo.
+    fn extension(&mut self, field: &Field, f: &mut Vec<Finding>) {
+        let Field {
+            n,
+            lead,
+            key,
+            value,
+            value_col,
+        } = *field;
+        if value.is_empty() {
+            f.push(
+                Finding::new(
+                    Code::PolicySyntax,
+                    format!("Line {n}: the field `{key}` has no value; every field needs one."),
+                    "Give the field a value or delete the line.",
+                )
+                .at(n, value_col),
+            );
+        } else {
+            self.extensions.push((key.to_string(), value.to_string()));
+        }
+        f.push(unknown_field(key, value, n, lead + 1));
+    }
+
+    /// The fields a policy needs, RFC 8461 §3.2: `version`, `mode`,
+    /// `max_age`, and `mx` unless the mode is `none`. An invalid `mx` line
+    /// counts as present: its own finding says what is wrong.
+    fn missing(&self, f: &mut Vec<Finding>) {
+        if self.version_line.is_none() {
+            f.push(
+                Finding::new(
+                    Code::PolicyVersionMissing,
+                    "The policy has no `version` line.",
+                    "Add `version: STSv1` as the first line.",
+                )
+                .corrected("version: STSv1"),
+            );
+        }
+        if self.mode_line.is_none() {
+            f.push(
+                Finding::new(
+                    Code::PolicyModeMissing,
+                    "The policy has no `mode` line.",
+                    "Add `mode: testing` (or enforce once reports are clean).",
+                )
+                .corrected("mode: testing"),
+            );
+        }
+        if self.max_age_line.is_none() {
+            f.push(
+                Finding::new(
+                    Code::PolicyMaxAgeMissing,
+                    "The policy has no `max_age` line.",
+                    "Add a lifetime in seconds, e.g. `max_age: 604800` (one week).",
+                )
+                .corrected("max_age: 604800"),
+            );
+        }
+        let mx_lines = self.mx_count + f.iter().filter(|x| is_mx_error(x.code)).count();
+        if mx_lines == 0 && self.mode != Some(Mode::None) {
+            let why = match self.mode {
+                Some(m) => format!("mode is {}", m.as_str()),
+                None => "mode is not none".to_string(),
+            };
+            f.push(
+                Finding::new(
+                    Code::PolicyMxMissing,
+                    format!("The policy has no `mx` line; {why}, so at least one is required."),
+                    "Add one `mx:` line per MX host (or wildcard) that receives your mail.",
+                )
+                .corrected("mx: mail.example.com"),
+            );
+        }
+    }
+
+    /// The policy, when nothing is an error and every required field is
+    /// valid; and what could be read either way.
+    fn finish(self, f: &[Finding]) -> (Option<Policy>, Partial) {
+        let mut partial = self.partial;
+        if self.mode.is_some() {
+            partial.mode = self.mode;
+        }
+        let valid = !f.iter().any(Finding::is_error);
+        let policy = match (self.mode, self.max_age) {
+            (Some(mode), Some(max_age)) if valid && self.version_ok => Some(Policy {
+                mode,
+                max_age,
+                mx: partial.mx.clone(),
+                extensions: self.extensions,
+            }),
+            _ => None,
+        };
+        (policy, partial)
+    }
+}
+
+/// A second `version`, `mode` or `max_age`, RFC 8461 §3.2: senders use the
+/// first. Returns whether this line is a repeat (and so ignored).
+fn repeated(first: &mut Option<usize>, field: &Field, f: &mut Vec<Finding>) -> bool {
+    let Field { n, lead, key, .. } = *field;
+    match *first {
+        Some(first) => {
+            f.push(
+                Finding::new(
+                    Code::PolicyDuplicateField,
+                    format!("Line {n}: `{key}` appears again (first on line {first}); senders following the RFC use line {first} and ignore this one."),
+                    format!("Keep a single `{key}` line."),
+                )
+                .at(n, lead + 1),
+            );
+            true
+        }
+        None => {
+            *first = Some(n);
+            false
+        }
+    }
+}
+
+/// `sts-policy-term = LF / CRLF`, RFC 8461 §3.2: LF alone is allowed by the
+/// ABNF (erratum 6253) but worth a note; a mix is a warning.
+fn line_endings(first_crlf: Option<usize>, first_lf: Option<usize>) -> Option<Finding> {
     match (first_crlf, first_lf) {
-        (Some(c), Some(l)) => f.push(
+        (Some(c), Some(l)) => Some(
             Finding::new(
                 Code::PolicyMixedLineEndings,
                 format!("Line endings are mixed: CRLF (first on line {c}) and LF alone (first on line {l})."),
@@ -545,75 +769,13 @@ pub fn check(body: &[u8]) -> Checked {
             )
             .at(l, 1),
         ),
-        (None, Some(_)) => f.push(Finding::new(
+        (None, Some(_)) => Some(Finding::new(
             Code::PolicyLfLineEndings,
             "Lines end in LF alone. The ABNF accepts LF, though the RFC prose says CRLF.",
             "Optional: serve CRLF line endings to satisfy strict validators.",
         )),
-        _ => {}
+        _ => None,
     }
-
-    if seen_version.is_none() {
-        f.push(
-            Finding::new(
-                Code::PolicyVersionMissing,
-                "The policy has no `version` line.",
-                "Add `version: STSv1` as the first line.",
-            )
-            .corrected("version: STSv1"),
-        );
-    }
-    if seen_mode.is_none() {
-        f.push(
-            Finding::new(
-                Code::PolicyModeMissing,
-                "The policy has no `mode` line.",
-                "Add `mode: testing` (or enforce once reports are clean).",
-            )
-            .corrected("mode: testing"),
-        );
-    }
-    if seen_max_age.is_none() {
-        f.push(
-            Finding::new(
-                Code::PolicyMaxAgeMissing,
-                "The policy has no `max_age` line.",
-                "Add a lifetime in seconds, e.g. `max_age: 604800` (one week).",
-            )
-            .corrected("max_age: 604800"),
-        );
-    }
-    let mx_lines = mx_count + f.iter().filter(|x| is_mx_error(x.code)).count();
-    if mx_lines == 0 && mode != Some(Mode::None) {
-        let why = match mode {
-            Some(m) => format!("mode is {}", m.as_str()),
-            None => "mode is not none".to_string(),
-        };
-        f.push(
-            Finding::new(
-                Code::PolicyMxMissing,
-                format!("The policy has no `mx` line; {why}, so at least one is required."),
-                "Add one `mx:` line per MX host (or wildcard) that receives your mail.",
-            )
-            .corrected("mx: mail.example.com"),
-        );
-    }
-    if mode.is_some() {
-        out.partial.mode = mode;
-    }
-
-    let valid = !f.iter().any(Finding::is_error);
-    if valid && version_ok {
-        if let (Some(mode), Some(max_age)) = (mode, max_age) {
-            out.policy = Some(Policy {
-                mode,
-                max_age,
-                mx: out.partial.mx.clone(),
-                extensions,
-            });
-        }
-    }
-    out
 }
 
 fn is_mx_error(code: Code) -> bool {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use crate::sts::finding::{Finding, Severity};
+use crate::sts::finding::{Finding, Part, Severity};
 
 /// Escapes text for element content and double-quoted attributes. CR is
 /// written as a character reference, because the HTML parser would turn a raw
@@ -121,12 +121,12 @@ pub fn findings(list: &[Finding], level: u8) -> String {
     out
 }
 
-/// Policy lines that policy findings point at, with their codes.
+/// Policy lines that policy-body findings point at, with their codes.
 pub fn flagged_lines(list: &[Finding]) -> Vec<(usize, Vec<&'static str>)> {
     let mut out: Vec<(usize, Vec<&'static str>)> = Vec::new();
     for f in list {
         let Some(p) = f.position else { continue };
-        if !f.code.as_str().starts_with("policy-") {
+        if f.code.entry().part != Part::Policy {
             continue;
         }
         match out.iter_mut().find(|(l, _)| *l == p.line) {
