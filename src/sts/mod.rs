@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | RFC 8461 §3.1 `_mta-sts` TXT record | [`txt`] |
 //! | RFC 8461 §3.2 policy file | [`policy`] |
-//! | RFC 8461 §3.3 HTTPS fetch rules | [`report`] (fetch outcome) |
+//! | RFC 8461 §3.3 HTTPS fetch rules | [`proxy`] (what is fetched, from where, how much), [`report`] (fetch outcome) |
 //! | RFC 8461 §4.1 MX host validation | [`mx`] |
 //! | RFC 8461 §5, §8.3 modes and teardown | [`lint`] |
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`] |
@@ -19,6 +19,7 @@ pub mod generate;
 pub mod lint;
 pub mod mx;
 pub mod policy;
+pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod tlsrpt;

@@ -5,10 +5,10 @@
 use std::io::IsTerminal;
 
 use mtasts::sts::domain::Domain;
+use mtasts::sts::proxy::PolicyRequest;
 use mtasts::sts::report::{self, Observations, Previous, Report};
 
 use crate::fetch::Fetcher;
-use crate::proxy::PolicyRequest;
 use crate::resolve::{fill_observations, Resolver};
 
 fn progress(line: &str) {

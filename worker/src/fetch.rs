@@ -1,4 +1,4 @@
-//! The native policy fetch: the proxy rules of [`crate::proxy`] on reqwest
+//! The native policy fetch: the proxy rules of [`mtasts::sts::proxy`] on reqwest
 //! with rustls. Redirects are never followed, every address connected to is
 //! checked (a resolver that refuses non-public answers, and the peer address
 //! again after connecting, so DNS rebinding cannot pass), the body is cut at
@@ -9,10 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mtasts::sts::proxy::{self, PolicyRequest};
 use mtasts::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-
-use crate::proxy::{self, PolicyRequest};
 
 /// How the fetcher connects.
 #[derive(Clone, Debug)]
@@ -32,7 +31,7 @@ impl Default for FetchConfig {
             allow_private: false,
             extra_ca: None,
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(20),
+            timeout: Duration::from_secs(proxy::FETCH_TIMEOUT_SECS),
         }
     }
 }
@@ -170,14 +169,11 @@ impl Fetcher {
                 return;
             }
         }
-        let sent = self
-            .client
-            .get(req.url())
-            .header("user-agent", req.user_agent())
-            .header("accept", "text/plain, */*;q=0.1")
-            .header("cache-control", "no-cache")
-            .send()
-            .await;
+        let mut get = self.client.get(req.url());
+        for (name, value) in req.headers() {
+            get = get.header(name, value);
+        }
+        let sent = get.send().await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {

@@ -26,7 +26,6 @@ macro_rules! out {
 
 mod check;
 mod fetch;
-mod proxy;
 mod render;
 mod resolve;
 mod serve;
@@ -165,7 +164,7 @@ struct FetchArgs {
     #[arg(long, env = "MTASTS_ALLOW_PRIVATE")]
     allow_private: bool,
     /// Give up on a policy fetch after this many seconds (body included).
-    #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = 20)]
+    #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = mtasts::sts::proxy::FETCH_TIMEOUT_SECS)]
     timeout: u64,
 }
 
