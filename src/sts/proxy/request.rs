@@ -46,6 +46,7 @@ impl PolicyRequest {
         self.domain.policy_host()
     }
 
+    /// The `User-Agent` of the fetch: an MTA's unless `ua=browser`.
     pub fn user_agent(&self) -> &'static str {
         if self.browser {
             BROWSER_USER_AGENT
@@ -85,6 +86,7 @@ impl ApiError {
         }
     }
 
+    /// 400: the query is not one the proxy answers; the message says what to send.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, message)
     }
