@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | RFC 8461 §3.1 `_mta-sts` TXT record | [`txt`]; in the report (lookup, absence, id drift) `report/sts_record.rs` |
 //! | RFC 8461 §3.2 policy file | [`policy`] |
-//! | RFC 8461 §3.3 HTTPS fetch rules | `report/policy_fetch.rs` (fetch outcome) |
+//! | RFC 8461 §3.3 HTTPS fetch rules | [`proxy`] (what is fetched, from where, how much); the outcome `report/policy_fetch.rs` |
 //! | RFC 8461 §4.1 MX host validation | [`mx`]; the report's coverage table `report/mx_coverage.rs` |
 //! | RFC 8461 §5 the verdict | [`report`] ([`report::build`]), `report/verdict.rs` |
 //! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
@@ -26,6 +26,7 @@ pub mod lookup;
 pub mod mx;
 pub mod plan;
 pub mod policy;
+pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod tlsrpt;

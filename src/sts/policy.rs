@@ -27,10 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use super::finding::{Code, Finding};
 use super::mx::{self, Pattern, PatternError};
+use super::proxy::MAX_POLICY_BYTES;
 use super::record::is_ext_name;
 
-/// Suggested maximum body size, RFC 8461 §3.3 ("64 kilobytes").
-pub const MAX_BODY: usize = 64 * 1024;
 /// Largest `max_age`, RFC 8461 §3.2.
 pub const MAX_MAX_AGE: u64 = 31_557_600;
 /// The only version, RFC 8461 §3.2.
@@ -199,11 +198,11 @@ fn whole_body<'a>(body: &'a [u8], f: &mut Vec<Finding>) -> Option<&'a [u8]> {
         );
         return None;
     }
-    if body.len() > MAX_BODY {
+    if body.len() > MAX_POLICY_BYTES {
         f.push(Finding::new(
             Code::PolicyTooLarge,
             format!(
-                "The body is {} bytes; senders may stop reading at {MAX_BODY} bytes (64 KiB).",
+                "The body is {} bytes; senders may stop reading at {MAX_POLICY_BYTES} bytes (64 KiB).",
                 body.len()
             ),
             "A policy is a few hundred bytes: serve only the policy lines.",

@@ -1,25 +1,23 @@
 // The policy proxy as a Cloudflare Worker: the thin runtime shell. Every rule
-// (which query is valid, which URL is fetched with which headers, which
-// response headers are kept, the 64 KiB cap, error classes, CORS) lives in
-// worker/src/proxy.rs, compiled to wasm (src/lib.rs, pkg/ from build.sh).
-// This file only does I/O: fetch without following redirects, read at most
-// 64 KiB + 1 byte of the body, answer JSON.
+// (which query is valid, which URL is fetched with which headers, the
+// timeout, which response headers are kept, the 64 KiB cap, error classes,
+// the answer's headers and CORS) lives in the core (src/sts/proxy/), compiled
+// to wasm (src/lib.rs, pkg/ from build.sh). This file only does I/O: fetch
+// without following redirects, read at most the cap + 1 byte of the body,
+// answer JSON.
 
 import wasmModule from "./pkg/mtasts_edge_bg.wasm";
-import { initSync, plan, finish, cors_headers, error_json, max_body } from "./pkg/mtasts_edge.js";
+import { initSync, plan, finish, answer_headers, error_json, max_body, timeout_ms } from "./pkg/mtasts_edge.js";
 
 initSync({ module: wasmModule });
 
-const CORS = JSON.parse(cors_headers());
+const ANSWER_HEADERS = JSON.parse(answer_headers());
 const MAX_BODY = max_body();
-// The whole fetch, body included, as the native proxy (a trickling server is cut).
-const TIMEOUT_MS = 20_000;
+// The whole fetch, body included (a trickling server is cut).
+const TIMEOUT_MS = timeout_ms();
 
 function answer(status, body) {
-  const headers = new Headers(CORS);
-  headers.set("content-type", "application/json");
-  headers.set("cache-control", "no-store");
-  return new Response(status === 204 ? null : body, { status, headers });
+  return new Response(status === 204 ? null : body, { status, headers: new Headers(ANSWER_HEADERS) });
 }
 
 function errorMessage(e) {
@@ -28,7 +26,7 @@ function errorMessage(e) {
   return `${e.message || String(e)}${cause}`;
 }
 
-// Reads at most MAX_BODY + 1 bytes, so the rules can tell "exactly 64 KiB"
+// Reads at most MAX_BODY + 1 bytes, so the rules can tell "exactly the cap"
 // from "more"; then cancels the stream.
 async function readCapped(body) {
   const chunks = [];

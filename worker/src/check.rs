@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use mtasts::sts::domain::Domain;
 use mtasts::sts::plan::{Action, CheckPlan, Options};
+use mtasts::sts::proxy::PolicyRequest;
 use mtasts::sts::report::{Fetch, Previous, Report};
 use tokio::task::JoinSet;
 
 use crate::fetch::Fetcher;
-use crate::proxy::PolicyRequest;
 use crate::resolve::Resolver;
 
 fn progress(line: &str) {

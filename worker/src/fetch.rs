@@ -1,5 +1,5 @@
-//! The native policy fetch: the proxy rules of [`crate::proxy`] on reqwest
-//! with rustls. The policy host is resolved through the check's own
+//! The native policy fetch: the proxy rules of [`mtasts::sts::proxy`] on
+//! reqwest with rustls. The policy host is resolved through the check's own
 //! [`Resolver`] (the one the user chose, as an absolute name, inside the
 //! fetch's deadline), redirects are never followed, every address connected
 //! to is checked (a resolver that refuses non-public answers, and the peer
@@ -11,10 +11,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mtasts::sts::proxy::{self, PolicyRequest};
 use mtasts::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::proxy::{self, PolicyRequest};
 use crate::resolve::Resolver;
 
 /// How the fetcher connects.
@@ -35,7 +35,7 @@ impl Default for FetchConfig {
             allow_private: false,
             extra_ca: None,
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(20),
+            timeout: Duration::from_secs(proxy::FETCH_TIMEOUT_SECS),
         }
     }
 }
@@ -184,14 +184,11 @@ impl Fetcher {
                 return;
             }
         };
-        let sent = self
-            .client
-            .get(req.url())
-            .header("user-agent", req.user_agent())
-            .header("accept", "text/plain, */*;q=0.1")
-            .header("cache-control", "no-cache")
-            .send()
-            .await;
+        let mut get = self.client.get(req.url());
+        for (name, value) in req.headers() {
+            get = get.header(name, value);
+        }
+        let sent = get.send().await;
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {

@@ -5,7 +5,6 @@
 
 pub mod check;
 pub mod fetch;
-pub mod proxy;
 pub mod render;
 pub mod resolve;
 pub mod serve;

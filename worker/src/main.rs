@@ -163,7 +163,7 @@ struct FetchArgs {
     #[arg(long, env = "MTASTS_ALLOW_PRIVATE")]
     allow_private: bool,
     /// Give up on a policy fetch after this many seconds (body included).
-    #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = 20)]
+    #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = mtasts::sts::proxy::FETCH_TIMEOUT_SECS)]
     timeout: u64,
 }
 

@@ -13,10 +13,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use mtasts::sts::proxy::{self, ApiError, RateLimiter};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::fetch::{FetchConfig, Fetcher};
-use crate::proxy::{self, ApiError, RateLimiter};
 
 /// Everything `serve` needs.
 #[derive(Clone)]
@@ -115,21 +115,18 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
 fn json(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    for (k, v) in proxy::CORS_HEADERS {
+    for (k, v) in proxy::ANSWER_HEADERS.iter().chain(proxy::CORS_HEADERS) {
         h.insert(*k, HeaderValue::from_static(v));
     }
     r
 }
 
 fn api_error(e: ApiError) -> Response {
+    let body = serde_json::to_string(&e)
+        .unwrap_or_else(|_| r#"{"error":"cannot encode the error"}"#.to_string());
     json(
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-        e.json(),
+        body,
     )
 }
 
@@ -145,10 +142,7 @@ async fn policy(
         .map(|mut l| l.allow(client.ip(), now))
         .unwrap_or(true);
     if !allowed {
-        let mut r = api_error(ApiError {
-            status: 429,
-            message: "Too many checks from your address; wait a minute and try again.".into(),
-        });
+        let mut r = api_error(ApiError::rate_limited());
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         return r;
@@ -160,10 +154,7 @@ async fn policy(
     let fetched = state.fetcher.fetch(&req).await;
     match serde_json::to_string(&fetched) {
         Ok(body) => json(StatusCode::OK, body),
-        Err(e) => api_error(ApiError {
-            status: 500,
-            message: format!("cannot encode the answer: {e}"),
-        }),
+        Err(e) => api_error(ApiError::new(500, format!("cannot encode the answer: {e}"))),
     }
 }
 
@@ -233,4 +224,100 @@ async fn log(req: Request<Body>, next: Next) -> Response {
         start.elapsed().as_millis()
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves the router on a loopback port; requests that the proxy
+    /// refuses never reach the network, so no test bed is needed.
+    async fn start(rate_limit: u32) -> SocketAddr {
+        let app = router(&ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            dist: PathBuf::from("/nonexistent"),
+            fetch: FetchConfig::default(),
+            // Never asked: these requests are refused before any lookup.
+            resolver: crate::resolve::Resolver::new(crate::resolve::ResolverConfig::new(
+                crate::resolve::Transport::Dns("127.0.0.1:9".parse().unwrap()),
+            ))
+            .unwrap(),
+            rate_limit,
+            log: false,
+        })
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
+        addr
+    }
+
+    /// One HTTP/1.1 request: the status, the header lines (`name: value`,
+    /// names lower-cased), the body.
+    async fn request(addr: SocketAddr, method: &str, path: &str) -> (u16, Vec<String>, String) {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        let status = lines.next().unwrap()[9..12].parse().unwrap();
+        let headers = lines
+            .map(|l| match l.split_once(": ") {
+                Some((k, v)) => format!("{}: {v}", k.to_ascii_lowercase()),
+                None => l.to_string(),
+            })
+            .collect();
+        (status, headers, body.to_string())
+    }
+
+    fn has_every(headers: &[String], wanted: &[(&str, &str)]) -> bool {
+        wanted
+            .iter()
+            .all(|(k, v)| headers.iter().any(|h| *h == format!("{k}: {v}")))
+    }
+
+    #[tokio::test]
+    async fn refusals_carry_the_core_answer_and_cors_headers() {
+        let addr = start(0).await;
+        let (status, headers, body) = request(addr, "GET", "/api/policy?domain=10.0.0.1").await;
+        assert_eq!(status, 400);
+        assert!(has_every(&headers, proxy::ANSWER_HEADERS), "{headers:?}");
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+
+        let (status, headers, body) = request(addr, "OPTIONS", "/api/policy").await;
+        assert_eq!(status, 204);
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        assert_eq!(body, "");
+    }
+
+    #[tokio::test]
+    async fn a_client_past_its_budget_gets_429() {
+        let addr = start(2).await;
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(request(addr, "GET", "/api/policy?domain=x..y").await);
+        }
+        let codes: Vec<u16> = statuses.iter().map(|(s, _, _)| *s).collect();
+        assert_eq!(codes, [400, 400, 429]);
+        let (_, headers, body) = &statuses[2];
+        assert!(
+            headers.contains(&"retry-after: 60".to_string()),
+            "{headers:?}"
+        );
+        assert!(has_every(headers, proxy::CORS_HEADERS), "{headers:?}");
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["error"], proxy::ApiError::rate_limited().message);
+    }
 }
