@@ -76,6 +76,8 @@ pub struct Generated {
     pub tlsrpt_txt: String,
     /// Zone-file lines (BIND syntax) for both records.
     pub zone: String,
+    /// The policy's lifetime in seconds, as written in `policy`.
+    pub max_age: u64,
     /// The mx patterns written, in order.
     pub mx: Vec<String>,
     pub suggestions: Vec<Suggestion>,
@@ -270,6 +272,7 @@ pub fn generate(req: &Request) -> Result<Generated, GenerateError> {
         sts_txt,
         tlsrpt_txt,
         zone,
+        max_age: req.max_age,
         mx: patterns,
         suggestions,
     })
@@ -289,30 +292,8 @@ pub fn zone_txt(value: &str) -> String {
         .join(" ")
 }
 
-/// `YYYYMMDDhhmmss` in UTC for Unix seconds.
+/// `YYYYMMDDhhmmss` in UTC for Unix seconds: a timestamp id, which changes
+/// with every policy as RFC 8461 §3.1 requires.
 pub fn timestamp_id(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-/// algorithm), so no date library is needed in the Wasm app.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    super::date::timestamp(secs)
 }

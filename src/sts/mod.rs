@@ -6,6 +6,9 @@
 //! | RFC 8461 §3.1 `_mta-sts` TXT record | [`txt`]; in the report (lookup, absence, id drift) `report/sts_record.rs` |
 //! | RFC 8461 §3.2 policy file | [`policy`] |
 //! | RFC 8461 §3.3 HTTPS fetch rules | [`proxy`] (what is fetched, from where, how much); the outcome `report/policy_fetch.rs` |
+//! | RFC 8461 §3.1-§3.2, RFC 8460 §3 what to publish | [`generate`] |
+//! | RFC 8461 §3.2-§3.3 serving the policy on common hosts | [`hosting`] |
+//! | RFC 8461 §5, §8.3 rollout, changes and teardown, dated | [`rollout`] (dates: [`date`], advice text: [`prose`]) |
 //! | RFC 8461 §4.1 MX host validation | [`mx`]; the report's coverage table `report/mx_coverage.rs` |
 //! | RFC 8461 §5 the verdict | [`report`] ([`report::build`]), `report/verdict.rs` |
 //! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
@@ -17,18 +20,22 @@
 //! | RFC 8484 §4.2.1, RFC 5452 §4.2 reading an answer; one lookup's result | [`lookup`] |
 //! | RFC 8461 §3-§4, RFC 8460 §3, RFC 7672 what a check looks up, in which order | [`plan`] |
 
+pub mod date;
 pub mod dns;
 pub mod domain;
 pub mod finding;
 pub mod generate;
+pub mod hosting;
 pub mod lint;
 pub mod lookup;
 pub mod mx;
 pub mod plan;
 pub mod policy;
 pub mod proxy;
+pub mod prose;
 pub mod record;
 pub mod report;
+pub mod rollout;
 pub mod tlsrpt;
 pub mod txt;
 

@@ -5,8 +5,11 @@
 use leptos::prelude::*;
 
 use crate::sts::generate::{self, Generated, IdStrategy, Request};
+use crate::sts::hosting;
 use crate::sts::lint::{self, Kind, Lint, DAY, WEEK};
 use crate::sts::policy::Mode;
+use crate::sts::prose::Span;
+use crate::sts::rollout::{self, When};
 
 use super::storage;
 use std::fmt::Write;
@@ -17,12 +20,6 @@ use super::widgets::Raw;
 /// Seconds since the Unix epoch, from the browser clock.
 pub fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0).max(0.0) as u64
-}
-
-/// `YYYY-MM-DD` (UTC) for Unix seconds, via the core's civil-date code.
-pub fn iso_date(secs: u64) -> String {
-    let t = generate::timestamp_id(secs);
-    format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8])
 }
 
 const PRESETS: [(u64, &str); 3] = [
@@ -410,196 +407,60 @@ fn records(g: &Generated) -> String {
 }
 
 /// Hosting recipes and the rollout plan dated from `today`: the app's part
-/// after the records.
+/// after the records, written from the core's [`hosting`] and [`rollout`].
 pub fn hosting_and_plan(g: &Generated, today: u64) -> String {
-    let d = esc(&g.domain);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<h2>Hosting the policy</h2><p>Every host needs: the name <code>mta-sts.{d}</code> in DNS, a valid certificate for it, the file at exactly <code>/.well-known/mta-sts.txt</code>, served as <code>text/plain</code> with status 200 and no redirect.</p>"
-    );
-    for r in recipes(&g.domain, &g.policy) {
+    let mut out = String::from("<h2>Hosting the policy</h2><p>");
+    spans(&mut out, &hosting::requirements(&g.domain));
+    out.push_str("</p>");
+    for r in hosting::recipes(&g.domain, &g.policy) {
         let _ = write!(
             out,
             "<details class=\"host\"><summary>{}</summary>",
-            esc(r.name)
+            esc(r.title)
         );
-        for (name, content) in &r.files {
-            let _ = write!(out, "<p class=\"file\"><code>{}</code></p>", esc(name));
-            let shown = if content.is_empty() {
+        for f in &r.files {
+            let _ = write!(out, "<p class=\"file\"><code>{}</code></p>", esc(&f.name));
+            let shown = if f.content.is_empty() {
                 "(empty file)"
             } else {
-                content
+                &f.content
             };
-            html::code_block(&mut out, shown, &format!("{} {name}", r.name), "");
+            html::code_block(&mut out, shown, &format!("{} {}", r.title, f.name), "");
         }
         out.push_str("<p><strong>Traps:</strong></p><ul class=\"traps\">");
-        for t in &r.traps {
+        for t in &r.notes {
             let _ = write!(out, "<li>{}</li>", esc(t));
         }
         out.push_str("</ul></details>");
     }
 
-    let age = crate::sts::policy::parse(g.policy.as_bytes())
-        .map(|p| p.max_age)
-        .unwrap_or(WEEK);
-    out.push_str("<h2>Rollout plan</h2>");
-    out.push_str(&plan(&d, age, today));
-    out
-}
-
-/// The rollout: testing with reports, enforce, then how to change and how to
-/// remove a policy, dated from `today` and max_age. `d` is already escaped.
-fn plan(d: &str, max_age: u64, today: u64) -> String {
-    let enforce_at = today + 14 * DAY;
-    let cached = lint::duration(max_age);
-    format!(
-        "<ol class=\"plan\">\
-<li><span class=\"date\">{t}</span>: publish the TLS-RPT record, the policy host and file with <code>mode: testing</code>, then the <code>_mta-sts</code> record (last, so senders never find a record without a policy).</li>\
-<li><span class=\"date\">{t1} to {e}</span>: read the daily TLS-RPT reports sent to your rua address. Fix every MX host that fails (certificate names, expiry, missing from the mx lines); check {d} here after each change.</li>\
-<li><span class=\"date\">From {e}</span>: when two weeks of reports are clean, switch to enforce: first change the policy file to <code>mode: enforce</code> (and raise max_age to two weeks or more), then change the id in the <code>_mta-sts</code> record.</li>\
-<li>Changing the policy later (new MX host, new provider): always the body first, then the id. Senders fetch the file only when the id changes; a new id in front of an old body is cached for {cached}. Add new MX hosts to the policy before they receive mail.</li>\
-<li>Removing MTA-STS: publish <code>mode: none</code> with a new id and keep serving it for max_age ({cached}). If you start today, remove the TXT record and the policy host on or after <span class=\"date\">{end}</span>. Deleting them at once leaves senders enforcing the cached policy until it expires.</li>\
-</ol>",
-        t = iso_date(today),
-        t1 = iso_date(today + DAY),
-        e = iso_date(enforce_at),
-        end = iso_date(today + max_age),
-    )
-}
-
-/// One hosting recipe: where the policy goes and what trips people up.
-struct Recipe {
-    name: &'static str,
-    files: Vec<(String, String)>,
-    traps: Vec<String>,
-}
-
-fn js_string(s: &str) -> String {
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
+    out.push_str("<h2>Rollout plan</h2><ol class=\"plan\">");
+    for step in rollout::plan(&g.domain, g.max_age, today).steps {
+        out.push_str("<li>");
+        if let Some(when) = &step.when {
+            let when = match when {
+                When::On { date } => esc(date),
+                When::Between { from, to } => format!("{} to {}", esc(from), esc(to)),
+                When::From { date } => format!("From {}", esc(date)),
+            };
+            let _ = write!(out, "<span class=\"date\">{when}</span>: ");
         }
+        spans(&mut out, &step.text);
+        out.push_str("</li>");
     }
-    out.push('"');
+    out.push_str("</ol>");
     out
 }
 
-fn recipes(d: &str, policy: &str) -> Vec<Recipe> {
-    let host = format!("mta-sts.{d}");
-    let common_file = (
-        "/var/www/mta-sts/.well-known/mta-sts.txt".to_string(),
-        policy.to_string(),
-    );
-    vec![
-        Recipe {
-            name: "nginx",
-            files: vec![
-                common_file.clone(),
-                (
-                    format!("/etc/nginx/sites-available/{host}"),
-                    format!(
-                        "server {{\n    listen 443 ssl;\n    listen [::]:443 ssl;\n    server_name {host};\n\n    ssl_certificate     /etc/letsencrypt/live/{host}/fullchain.pem;\n    ssl_certificate_key /etc/letsencrypt/live/{host}/privkey.pem;\n\n    root /var/www/mta-sts;\n\n    location = /.well-known/mta-sts.txt {{\n        default_type text/plain;\n        try_files $uri =404;\n    }}\n}}\n"
-                    ),
-                ),
-            ],
-            traps: vec![
-                "`default_type text/plain;` inside the location: nginx otherwise sends application/octet-stream when mime.types lacks .txt.".into(),
-                "Keep site-wide `return 301` rules (www, trailing slash, HTTP to HTTPS on 443) out of this server block.".into(),
-                format!("Include {host} in the certificate: `certbot --nginx -d {host}`."),
-            ],
-        },
-        Recipe {
-            name: "Apache",
-            files: vec![
-                common_file.clone(),
-                (
-                    format!("/etc/apache2/sites-available/{host}.conf"),
-                    format!(
-                        "<VirtualHost *:443>\n    ServerName {host}\n    DocumentRoot /var/www/mta-sts\n\n    SSLEngine on\n    SSLCertificateFile    /etc/letsencrypt/live/{host}/fullchain.pem\n    SSLCertificateKeyFile /etc/letsencrypt/live/{host}/privkey.pem\n\n    <Location \"/.well-known/mta-sts.txt\">\n        ForceType text/plain\n        RewriteEngine off\n    </Location>\n</VirtualHost>\n"
-                    ),
-                ),
-            ],
-            traps: vec![
-                "`RewriteEngine off` for the file: inherited RewriteRules (www or HTTPS redirects) would send senders a 301.".into(),
-                "Do not let a .htaccess in /var/www/mta-sts redirect or require authentication.".into(),
-                format!("Include {host} in the certificate: `certbot --apache -d {host}`."),
-            ],
-        },
-        Recipe {
-            name: "Caddy",
-            files: vec![
-                common_file,
-                (
-                    "Caddyfile".to_string(),
-                    format!(
-                        "{host} {{\n    root * /var/www/mta-sts\n    @policy path /.well-known/mta-sts.txt\n    header @policy Content-Type \"text/plain; charset=utf-8\"\n    file_server\n}}\n"
-                    ),
-                ),
-            ],
-            traps: vec![
-                format!("Caddy gets the certificate itself once {host} points at the server (ports 80 and 443 open)."),
-                "Do not add a `redir` for this site.".into(),
-            ],
-        },
-        Recipe {
-            name: "Cloudflare Workers / Pages",
-            files: vec![
-                (
-                    "worker.js (Workers, route: ".to_string() + &host + "/*)",
-                    format!(
-                        "const POLICY = {};\n\nexport default {{\n  async fetch(request) {{\n    const url = new URL(request.url);\n    if (url.pathname === \"/.well-known/mta-sts.txt\") {{\n      return new Response(POLICY, {{\n        headers: {{ \"content-type\": \"text/plain; charset=utf-8\" }},\n      }});\n    }}\n    return new Response(\"Not found\", {{ status: 404 }});\n  }},\n}};\n",
-                        js_string(policy)
-                    ),
-                ),
-                (
-                    "Pages: public/.well-known/mta-sts.txt".to_string(),
-                    policy.to_string(),
-                ),
-                (
-                    "Pages: public/_headers".to_string(),
-                    "/.well-known/mta-sts.txt\n  Content-Type: text/plain; charset=utf-8\n".to_string(),
-                ),
-            ],
-            traps: vec![
-                format!("Attach {host} as a custom domain (proxied) so Cloudflare issues the certificate."),
-                "Bot Fight Mode, Browser Integrity Check and challenges block mail servers (they are not browsers): add a rule that skips them for /.well-known/mta-sts.txt.".into(),
-                "Turn off \"Always Use HTTPS\"-style page rules that redirect this path on HTTPS.".into(),
-            ],
-        },
-        Recipe {
-            name: "GitHub Pages",
-            files: vec![
-                (".well-known/mta-sts.txt".to_string(), policy.to_string()),
-                (".nojekyll".to_string(), String::new()),
-                ("CNAME".to_string(), format!("{host}\n")),
-            ],
-            traps: vec![
-                "Add the empty .nojekyll file: Jekyll does not publish folders starting with a dot, so /.well-known/ answers 404 without it.".into(),
-                "Do not put front matter (---) in the policy file.".into(),
-                format!("Point {host} at <user>.github.io with a CNAME record and tick \"Enforce HTTPS\" once the certificate is issued."),
-                "GitHub serves .txt as text/plain; keep the file name exactly mta-sts.txt.".into(),
-            ],
-        },
-        Recipe {
-            name: "Netlify",
-            files: vec![
-                (".well-known/mta-sts.txt".to_string(), policy.to_string()),
-                (
-                    "netlify.toml".to_string(),
-                    "[[headers]]\n  for = \"/.well-known/mta-sts.txt\"\n  [headers.values]\n    Content-Type = \"text/plain; charset=utf-8\"\n".to_string(),
-                ),
-            ],
-            traps: vec![
-                format!("Make {host} the primary domain of its own site: Netlify redirects domain aliases to the primary domain with a 301, which senders do not follow."),
-                "Check the publish directory contains .well-known (some build tools drop dot folders).".into(),
-                "Pretty-URL and trailing-slash rewrites must not touch the .txt path.".into(),
-            ],
-        },
-    ]
+/// A sentence of the core's advice as HTML.
+fn spans(out: &mut String, text: &[Span]) {
+    for s in text {
+        let _ = match s {
+            Span::Text(t) => write!(out, "{}", esc(t)),
+            Span::Code(c) => write!(out, "<code>{}</code>", esc(c)),
+            Span::Date(d) => write!(out, "<span class=\"date\">{}</span>", esc(d)),
+            // This page is the checker: "check example.com here".
+            Span::Check(d) => write!(out, "{} here", esc(d)),
+        };
+    }
 }

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mtasts::sts::generate::{self, IdStrategy, Request};
+use mtasts::sts::hosting::{self, Host};
 use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
-use mtasts::sts::{domain, mx};
+use mtasts::sts::{date, domain, mx, rollout};
 
 /// Like `println!`/`print!`, but a closed pipe (`mtasts lint | head`) is
 /// not an error worth a panic.
@@ -98,7 +99,17 @@ enum Command {
         /// TTL for the zone lines.
         #[arg(long, default_value_t = 3600)]
         ttl: u32,
-        /// Print the result as JSON.
+        /// Also print how to serve the policy on this host.
+        #[arg(long, value_name = "NAME", ignore_case = true,
+              value_parser = clap::builder::PossibleValuesParser::new(Host::ALL.map(Host::id)))]
+        hosting: Option<String>,
+        /// Also print the rollout plan and the teardown plan (RFC 8461 §8.3), dated.
+        #[arg(long)]
+        plan: bool,
+        /// Date the plan from this UTC day instead of today.
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "plan")]
+        today: Option<String>,
+        /// Print the result as JSON (with `hosting` and `plan` when asked for).
         #[arg(long)]
         json: bool,
     },
@@ -268,8 +279,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             rua,
             exact_mx,
             ttl,
+            hosting,
+            plan,
+            today,
             json,
         } => {
+            let host = match hosting {
+                Some(name) => Some(Host::from_id(&name).map_err(|e| e.to_string())?),
+                None => None,
+            };
+            let today = match today {
+                Some(day) => date::parse_iso_date(&day).map_err(|e| e.to_string())?,
+                None => now(),
+            };
             let id = match (id, id_hash, id_time) {
                 (Some(id), _, _) => IdStrategy::Manual(id),
                 (None, true, _) => IdStrategy::ContentHash,
@@ -291,13 +313,36 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ttl,
             };
             let out = generate::generate(&req).map_err(|e| e.to_string())?;
+            let recipe = host.map(|h| hosting::recipe(h, &out.domain, &out.policy));
+            let plan = plan.then(|| rollout::plan(&out.domain, out.max_age, today));
             if json {
+                let mut v = serde_json::to_value(&out).map_err(|e| e.to_string())?;
+                if let Some(obj) = v.as_object_mut() {
+                    if let Some(r) = &recipe {
+                        obj.insert(
+                            "hosting".into(),
+                            serde_json::to_value(r).map_err(|e| e.to_string())?,
+                        );
+                    }
+                    if let Some(p) = &plan {
+                        obj.insert(
+                            "plan".into(),
+                            serde_json::to_value(p).map_err(|e| e.to_string())?,
+                        );
+                    }
+                }
                 outln!(
                     "{}",
-                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+                    serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
                 );
             } else {
                 out!("{}", render::generated(&out));
+                if let Some(r) = &recipe {
+                    out!("{}", render::recipe(&out.domain, r));
+                }
+                if let Some(p) = &plan {
+                    out!("{}", render::plan(p));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,7 +1,10 @@
 //! Human-readable output for the terminal.
 
 use mtasts::sts::generate::Generated;
+use mtasts::sts::hosting::{self, Recipe};
 use mtasts::sts::lint::{Kind, Lint};
+use mtasts::sts::prose::Span;
+use mtasts::sts::rollout::{Plan, When};
 use mtasts::sts::{Finding, Severity};
 
 fn paint(text: &str, code: &str, color: bool) -> String {
@@ -89,6 +92,61 @@ pub fn generated(g: &Generated) -> String {
     }
     if !g.suggestions.is_empty() {
         out.push('\n');
+    }
+    out
+}
+
+/// A sentence of the core's advice: code in backticks, a domain to check
+/// again with the command that checks it.
+fn prose(text: &[Span]) -> String {
+    let mut out = String::new();
+    for s in text {
+        match s {
+            Span::Text(t) | Span::Date(t) => out.push_str(t),
+            Span::Code(c) => out.push_str(&format!("`{c}`")),
+            Span::Check(d) => out.push_str(&format!("{d} (`mtasts check {d}`)")),
+        }
+    }
+    out
+}
+
+/// How to serve the policy on one host: what every host needs, the files,
+/// then the traps.
+pub fn recipe(domain: &str, r: &Recipe) -> String {
+    let mut out = format!(
+        "\n# Hosting on {}\n# {}\n",
+        r.title,
+        prose(&hosting::requirements(domain))
+    );
+    for f in &r.files {
+        out.push_str(&format!("\n## {}\n", f.name));
+        if f.content.is_empty() {
+            out.push_str("(empty file)\n");
+        } else {
+            out.push_str(&f.content.replace("\r\n", "\n"));
+            if !f.content.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str("\n# Traps\n");
+    for n in &r.notes {
+        out.push_str(&format!("- {n}\n"));
+    }
+    out
+}
+
+/// The dated rollout, change and teardown steps, numbered as on the page.
+pub fn plan(p: &Plan) -> String {
+    let mut out = String::from("\n# Rollout plan\n");
+    for (i, step) in p.steps.iter().enumerate() {
+        let when = match &step.when {
+            Some(When::On { date }) => format!("{date}: "),
+            Some(When::Between { from, to }) => format!("{from} to {to}: "),
+            Some(When::From { date }) => format!("From {date}: "),
+            None => String::new(),
+        };
+        out.push_str(&format!("{}. {when}{}\n", i + 1, prose(&step.text)));
     }
     out
 }

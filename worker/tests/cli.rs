@@ -197,6 +197,121 @@ fn generate_outputs_policy_records_and_zone() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least one MX host"));
 }
 
+const GEN: [&str; 7] = [
+    "generate",
+    "--domain",
+    "example.com",
+    "--mx",
+    "mx1.example.com",
+    "--id-time",
+    "1700000000",
+];
+
+fn generate(extra: &[&str]) -> Output {
+    let args: Vec<&str> = GEN.iter().chain(extra).copied().collect();
+    mtasts(&args, b"")
+}
+
+#[test]
+fn generate_hosting_prints_the_recipe_for_the_generated_policy() {
+    let o = generate(&["--hosting", "nginx"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let out = text(&o);
+    let recipe = out
+        .split_once("# Hosting on nginx\n")
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| panic!("no recipe: {out}"));
+    // The generated policy, in the file the server block serves.
+    assert!(
+        recipe.contains(
+            "## /var/www/mta-sts/.well-known/mta-sts.txt\nversion: STSv1\nmode: testing\nmx: mx1.example.com\nmax_age: 604800\n"
+        ),
+        "{recipe}"
+    );
+    assert!(
+        recipe.contains("## /etc/nginx/sites-available/mta-sts.example.com\n")
+            && recipe.contains("    server_name mta-sts.example.com;\n")
+            && recipe.contains(
+                "    location = /.well-known/mta-sts.txt {\n        default_type text/plain;"
+            ),
+        "{recipe}"
+    );
+    assert!(recipe.contains("# Traps\n- "), "{recipe}");
+    // Only the recipe asked for.
+    assert!(
+        !out.contains("Caddyfile") && !out.contains("# Rollout plan"),
+        "{out}"
+    );
+
+    let o = generate(&["--hosting", "github-pages", "--json"]);
+    assert_eq!(code(&o), 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hosting"]["id"], "github-pages");
+    assert_eq!(v["hosting"]["files"][0]["name"], ".well-known/mta-sts.txt");
+    assert_eq!(v["hosting"]["files"][0]["content"], v["policy"]);
+    assert_eq!(v["hosting"]["files"][2]["content"], "mta-sts.example.com\n");
+    assert!(v.get("plan").is_none(), "{v}");
+}
+
+#[test]
+fn generate_with_an_unknown_hosting_name_lists_the_names() {
+    let o = generate(&["--hosting", "iis"]);
+    assert_eq!(code(&o), 2);
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("iis")
+            && err.contains("nginx, apache, caddy, cloudflare, github-pages, netlify"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generate_plan_dates_the_rollout_and_teardown_from_the_given_day() {
+    let o = generate(&["--plan", "--today", "2026-01-01"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let out = text(&o);
+    let plan = out
+        .split_once("# Rollout plan\n")
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no plan: {out}"));
+    let steps: Vec<&str> = plan.lines().collect();
+    assert_eq!(steps.len(), 5, "{plan}");
+    assert!(steps[0].starts_with("1. 2026-01-01: publish "), "{plan}");
+    assert!(
+        steps[1].starts_with("2. 2026-01-02 to 2026-01-15: "),
+        "{plan}"
+    );
+    assert!(steps[1].contains("`mtasts check example.com`"), "{plan}");
+    assert!(steps[2].starts_with("3. From 2026-01-15: "), "{plan}");
+    assert!(
+        steps[4].contains("keep serving it for max_age (7 days)")
+            && steps[4].contains("on or after 2026-01-08."),
+        "{plan}"
+    );
+
+    // A one-day policy can be removed the next day; JSON carries the dates.
+    let o = generate(&[
+        "--max-age",
+        "86400",
+        "--plan",
+        "--today",
+        "2026-01-01",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = &v["plan"];
+    assert_eq!(p["start"], "2026-01-01");
+    assert_eq!(p["enforce_from"], "2026-01-15");
+    assert_eq!(p["remove_from"], "2026-01-02");
+    assert_eq!(p["steps"][4]["phase"], "teardown");
+
+    let o = generate(&["--plan", "--today", "2026-02-30"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("YYYY-MM-DD"));
+}
+
 #[test]
 fn codes_lists_the_catalogue() {
     let o = mtasts(&["codes", "--json"], b"");
