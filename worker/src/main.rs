@@ -28,6 +28,7 @@ mod check;
 mod fetch;
 mod proxy;
 mod render;
+mod reports;
 mod resolve;
 mod serve;
 
@@ -148,6 +149,12 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Read TLS-RPT aggregate reports (.json, .json.gz, .eml, .mbox, folders):
+    /// what failed, where, what to fix, and whether it is safe to enforce.
+    ///
+    /// Exit status: 0 every file read, 1 some file could not be read (the
+    /// rest still reported), 2 usage error.
+    Reports(reports::Args),
     /// List every finding code with its severity and RFC section.
     Codes {
         #[arg(long)]
@@ -369,6 +376,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             runtime()?.block_on(serve::serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reports(args) => reports::run(args, now()),
         Command::Codes { json } => {
             let entries: Vec<_> = mtasts::sts::Code::ALL
                 .iter()
