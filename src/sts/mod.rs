@@ -15,6 +15,10 @@
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`]; in the report `report/tls_reporting.rs` |
 //! | RFC 7672 DANE (a related signal) | `report/dane.rs` |
 //! | every finding: code, severity, part, whether it can change the verdict | [`finding`] |
+//! | RFC 8460 §4.4 aggregate report JSON | [`rua_report`] |
+//! | RFC 8460 §4.3, §6.6 result types | [`rua_result`] |
+//! | RFC 8460 §5.3 report mail, RFC 1952 gzip | [`rua_mail`], [`gzip`], [`rua_input`] |
+//! | RFC 8460 §4 reports summed, ready to enforce, cross-check | [`rua_aggregate`], [`rua_ready`], [`rua_crosscheck`] |
 //! | RFC 5321 §4.1.2, RFC 5891 / UTS 46 domain names | [`domain`] |
 //! | RFC 1035, RFC 8484 DNS messages | [`dns`] |
 //! | RFC 8484 §4.2.1, RFC 5452 §4.2 reading an answer; one lookup's result | [`lookup`] |
@@ -25,17 +29,25 @@ pub mod dns;
 pub mod domain;
 pub mod finding;
 pub mod generate;
+pub mod gzip;
 pub mod hosting;
 pub mod lint;
 pub mod lookup;
 pub mod mx;
 pub mod plan;
 pub mod policy;
-pub mod proxy;
 pub mod prose;
+pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod rollout;
+pub mod rua_aggregate;
+pub mod rua_crosscheck;
+pub mod rua_input;
+pub mod rua_mail;
+pub mod rua_ready;
+pub mod rua_report;
+pub mod rua_result;
 pub mod tlsrpt;
 pub mod txt;
 

@@ -10,22 +10,8 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{date, domain, mx, rollout};
 
-/// Like `println!`/`print!`, but a closed pipe (`mtasts lint | head`) is
-/// not an error worth a panic.
-macro_rules! outln {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
-    }};
-}
-macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($t)*);
-    }};
-}
-
-use mtasts_worker::{check, fetch, render, resolve, serve};
+use mtasts_worker::{check, fetch, render, reports, resolve, serve};
+use mtasts_worker::{out, outln};
 
 #[derive(Parser)]
 #[command(
@@ -157,6 +143,12 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Read TLS-RPT aggregate reports (.json, .json.gz, .eml, .mbox, folders):
+    /// what failed, where, what to fix, and whether it is safe to enforce.
+    ///
+    /// Exit status: 0 every file read, 1 some file could not be read (the
+    /// rest still reported), 2 usage error.
+    Reports(reports::Args),
     /// List every finding code with its severity and RFC section.
     Codes {
         #[arg(long)]
@@ -406,6 +398,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             runtime()?.block_on(serve::serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reports(args) => reports::run(args, now()),
         Command::Codes { json } => {
             let entries: Vec<_> = mtasts::sts::Code::ALL
                 .iter()

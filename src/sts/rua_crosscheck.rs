@@ -1,0 +1,200 @@
+//! The TLS-RPT reports (RFC 8460) next to a live check of the same domain
+//! ([`super::report::Report`]): which reporters applied a policy other than
+//! the one served now, which failures are at MX hosts the policy served now
+//! does not cover, and the policy fetch failures reporters saw next to what
+//! the check's own fetch sees today.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::policy;
+use super::report::Report;
+use super::rua_aggregate::{Aggregate, Sessions};
+use super::rua_report::{Day, PolicyType};
+
+/// A policy version reporters applied that differs from the one served now.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OtherPolicy {
+    pub version: String,
+    pub reporters: Vec<String>,
+    pub last_day: Option<Day>,
+    pub sessions: Sessions,
+    /// `mode testing, now enforce`, `mx ... not in the policy now`, ...
+    pub differences: Vec<String>,
+}
+
+/// Failures at an MX host the policy served now does not cover.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UncoveredFailure {
+    pub mx_host: String,
+    pub failed: u64,
+    pub result_types: Vec<String>,
+    /// Whether the host is still an MX record today.
+    pub in_mx_records: bool,
+}
+
+/// Policy failures reporters saw (sts-policy-*), next to today's fetch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyFailures {
+    pub result_type: String,
+    pub failed: u64,
+    pub reporters: Vec<String>,
+    pub last_day: Option<Day>,
+    /// The reporters' own words.
+    pub reasons: Vec<String>,
+    /// What the live check's fetch of the policy sees now.
+    pub now: String,
+}
+
+/// The whole cross-check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CrossCheck {
+    pub domain: String,
+    /// The policy served now, as `mode ...; mx ...; max_age ...`.
+    pub current: Option<String>,
+    pub other_policies: Vec<OtherPolicy>,
+    pub uncovered_failures: Vec<UncoveredFailure>,
+    pub policy_failures: Vec<PolicyFailures>,
+}
+
+/// Cross-checks one domain's aggregate with its live report.
+pub fn cross_check(agg: &Aggregate, live: &Report) -> CrossCheck {
+    let domain = live.domain.clone();
+    let ours = |pd: &Option<String>| {
+        pd.as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(&domain))
+    };
+    let current = live.policy.as_ref();
+
+    let mut other_policies = Vec::new();
+    if let Some(cur) = current {
+        let cur_mx: BTreeSet<String> = cur.mx.iter().map(ToString::to_string).collect();
+        for v in agg.policies.iter().filter(|v| {
+            ours(&v.policy_domain)
+                && v.policy_type == PolicyType::Sts
+                && !v.policy_string.is_empty()
+        }) {
+            let seen = policy::check(v.policy_string.join("\r\n").as_bytes()).partial;
+            let mut differences = Vec::new();
+            if let Some(m) = seen.mode {
+                if m != cur.mode {
+                    differences.push(format!("mode {}, now {}", m.as_str(), cur.mode.as_str()));
+                }
+            }
+            let seen_mx: BTreeSet<String> = seen.mx.iter().map(ToString::to_string).collect();
+            for gone in seen_mx.difference(&cur_mx) {
+                differences.push(format!("mx {gone}, not in the policy now"));
+            }
+            for new in cur_mx.difference(&seen_mx) {
+                differences.push(format!("no mx {new}, which the policy has now"));
+            }
+            if let Some(a) = seen.max_age {
+                if a != cur.max_age {
+                    differences.push(format!("max_age {a}, now {}", cur.max_age));
+                }
+            }
+            if !differences.is_empty() {
+                other_policies.push(OtherPolicy {
+                    version: v.version.clone(),
+                    reporters: v.reporters.clone(),
+                    last_day: v.last_day,
+                    sessions: v.sessions,
+                    differences,
+                });
+            }
+        }
+    }
+
+    let mut uncovered: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    for r in agg.rows.iter().filter(|r| ours(&r.policy_domain)) {
+        let (Some(host), Some(ty)) = (&r.mx_host, &r.result_type) else {
+            continue;
+        };
+        let covered = match current {
+            Some(cur) => cur.mx.iter().any(|p| p.matches(host)),
+            None => true,
+        };
+        let listed_uncovered = live
+            .mx_coverage
+            .iter()
+            .any(|c| c.pattern.is_none() && c.host.eq_ignore_ascii_case(host));
+        if !covered || listed_uncovered {
+            let e = uncovered.entry(host.clone()).or_default();
+            e.0 = e.0.saturating_add(r.failed);
+            e.1.insert(ty.clone());
+        }
+    }
+    let uncovered_failures = uncovered
+        .into_iter()
+        .map(|(mx_host, (failed, types))| UncoveredFailure {
+            in_mx_records: live
+                .mx_coverage
+                .iter()
+                .any(|c| c.host.eq_ignore_ascii_case(&mx_host)),
+            mx_host,
+            failed,
+            result_types: types.into_iter().collect(),
+        })
+        .collect();
+
+    let now = fetch_now(live);
+    let policy_failures = agg
+        .result_types
+        .iter()
+        .filter(|t| t.explanation.result_type.starts_with("sts-"))
+        .map(|t| PolicyFailures {
+            result_type: t.explanation.result_type.clone(),
+            failed: t.failed,
+            reporters: t.reporters.clone(),
+            last_day: t.last_day,
+            reasons: t.reasons.clone(),
+            now: now.clone(),
+        })
+        .collect();
+
+    CrossCheck {
+        current: current.map(|p| {
+            format!(
+                "mode {}; mx {}; max_age {}",
+                p.mode.as_str(),
+                p.mx.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.max_age
+            )
+        }),
+        domain,
+        other_policies,
+        uncovered_failures,
+        policy_failures,
+    }
+}
+
+/// What the check's own policy fetch shows, in one sentence.
+fn fetch_now(live: &Report) -> String {
+    let policy_errors: Vec<String> = live
+        .findings
+        .iter()
+        .filter(|f| f.is_error() && f.code.as_str().starts_with("policy-"))
+        .map(|f| format!("{}: {}", f.code.as_str(), f.message))
+        .collect();
+    match &live.observations.policy {
+        None => "The live check did not fetch the policy.".to_string(),
+        Some(f) => match (&f.error, f.status) {
+            (Some(e), _) => format!("Today the fetch fails: {} ({}).", e.message, e.class.as_str()),
+            (None, Some(200)) if policy_errors.is_empty() => format!(
+                "Today {} answers 200 with a valid policy: the reporters' failures were passing, or from networks this check does not see.",
+                f.url
+            ),
+            (None, Some(s)) if policy_errors.is_empty() => format!("Today {} answers HTTP {s}.", f.url),
+            (None, s) => format!(
+                "Today {} answers{}: {}",
+                f.url,
+                s.map(|s| format!(" HTTP {s}")).unwrap_or_default(),
+                policy_errors.join("; ")
+            ),
+        },
+    }
+}
