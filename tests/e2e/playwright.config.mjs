@@ -19,6 +19,8 @@ const baseURL = process.env.E2E_BASE_URL || `http://127.0.0.1:${process.env.E2E_
 
 export default defineConfig({
   testDir: here,
+  // These need the test bed and run in scripts/e2e-testbed (testbed.config.mjs).
+  testIgnore: /(testbed|widget)\.spec\.mjs$/,
   outputDir: path.join(root, 'test-results', 'e2e'),
   timeout: 60_000,
   fullyParallel: false,
