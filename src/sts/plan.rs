@@ -19,8 +19,6 @@
 //! (a status other than 200 and not a redirect), the same fetch with a
 //! browser User-Agent, which tells a CDN bot check from a missing file.
 
-use std::collections::VecDeque;
-
 use super::dns::RecordType;
 use super::lookup::{
     address_records, cname_targets, mx_records, txt_records, Failure, Lookup, Purpose, Question,
@@ -106,7 +104,8 @@ struct FetchSlot {
 pub struct CheckPlan {
     domain: String,
     options: Options,
-    queue: VecDeque<Action>,
+    /// Actions not yet handed out, oldest first (a few dozen at most).
+    queue: Vec<Action>,
     lookups: Vec<LookupSlot>,
     fetches: Vec<FetchSlot>,
 }
@@ -120,7 +119,7 @@ impl CheckPlan {
         let mut plan = CheckPlan {
             domain: d.clone(),
             options,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             lookups: Vec::new(),
             fetches: Vec::new(),
         };
@@ -153,7 +152,7 @@ impl CheckPlan {
             question: question.clone(),
             result: None,
         });
-        self.queue.push_back(Action::Lookup { id, question });
+        self.queue.push(Action::Lookup { id, question });
     }
 
     fn fetch(&mut self, browser: bool) {
@@ -162,12 +161,12 @@ impl CheckPlan {
             browser,
             result: None,
         });
-        self.queue.push_back(Action::Fetch { id, browser });
+        self.queue.push(Action::Fetch { id, browser });
     }
 
     /// The next thing to do, if any. Everything returned may run at once.
     pub fn next_action(&mut self) -> Option<Action> {
-        self.queue.pop_front()
+        (!self.queue.is_empty()).then(|| self.queue.remove(0))
     }
 
     /// The result of a lookup: a decoded answer, as
@@ -368,14 +367,14 @@ fn refused_by_server(f: &Fetch) -> bool {
             .is_some_and(|s| s != 200 && !(300..400).contains(&s))
 }
 
-/// MX records in preference order, then by name.
-fn sorted_mx(mut hosts: Vec<MxHost>) -> Vec<MxHost> {
-    hosts.sort_by(|a, b| {
-        a.preference.cmp(&b.preference).then_with(|| {
-            a.host
-                .to_ascii_lowercase()
-                .cmp(&b.host.to_ascii_lowercase())
-        })
-    });
-    hosts
+/// MX records in preference order, then by name (the codec gives names in
+/// lower case), equal ones in the order received. By insertion: a handful of
+/// records, and much less Wasm than a general sort.
+fn sorted_mx(hosts: Vec<MxHost>) -> Vec<MxHost> {
+    let mut out: Vec<MxHost> = Vec::with_capacity(hosts.len());
+    for h in hosts {
+        let at = out.partition_point(|o| (o.preference, &o.host) <= (h.preference, &h.host));
+        out.insert(at, h);
+    }
+    out
 }

@@ -148,7 +148,23 @@ enum Command {
     ///
     /// Exit status: 0 every file read, 1 some file could not be read (the
     /// rest still reported), 2 usage error.
-    Reports(reports::Args),
+    Reports {
+        #[command(flatten)]
+        args: reports::Args,
+        /// With --check: ask this DNS server (IP or IP:PORT) with plain DNS; default: /etc/resolv.conf.
+        #[arg(
+            long,
+            env = "MTASTS_RESOLVER",
+            conflicts_with = "doh",
+            requires = "check"
+        )]
+        resolver: Option<String>,
+        /// With --check: ask this DNS-over-HTTPS endpoint instead (RFC 8484).
+        #[arg(long, env = "MTASTS_DOH", requires = "check")]
+        doh: Option<String>,
+        #[command(flatten)]
+        fetch: FetchArgs,
+    },
     /// List every finding code with its severity and RFC section.
     Codes {
         #[arg(long)]
@@ -398,7 +414,24 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             runtime()?.block_on(serve::serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Reports(args) => reports::run(args, now()),
+        Command::Reports {
+            args,
+            resolver,
+            doh,
+            fetch,
+        } => {
+            let checked = match reports::domain_to_check(&args) {
+                Some(d) => {
+                    let domain = domain::normalise(d).map_err(|e| e.message)?;
+                    let config = fetch.config()?;
+                    let resolver = resolver_of(resolver, doh, &config)?;
+                    let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+                    Some(runtime()?.block_on(check::check(&domain, &resolver, &fetcher, None)))
+                }
+                None => None,
+            };
+            reports::run(args, now(), checked)
+        }
         Command::Codes { json } => {
             let entries: Vec<_> = mtasts::sts::Code::ALL
                 .iter()

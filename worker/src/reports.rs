@@ -34,8 +34,13 @@ pub struct Args {
     domain: Option<String>,
     /// The JSON of `mtasts check DOMAIN --json`, to cross-check the reports
     /// with what the domain serves now (requires --domain).
-    #[arg(long, requires = "domain")]
+    #[arg(long, requires = "domain", conflicts_with = "check")]
     live: Option<PathBuf>,
+    /// Check the domain now (as `mtasts check` does, through the resolver
+    /// and fetch options below) and cross-check the reports with it
+    /// (requires --domain).
+    #[arg(long, requires = "domain")]
+    pub check: bool,
     /// The day to judge from (YYYY-MM-DD, UTC); default: today.
     #[arg(long)]
     today: Option<String>,
@@ -45,7 +50,14 @@ pub struct Args {
     paths: Vec<PathBuf>,
 }
 
-pub fn run(args: Args, now_unix: u64) -> Result<ExitCode, String> {
+/// The policy domain asked for with `--domain`, when `--check` wants a live
+/// check of it.
+pub fn domain_to_check(args: &Args) -> Option<&str> {
+    args.domain.as_deref().filter(|_| args.check)
+}
+
+/// Reads, sums and prints. `checked` is the live report made for `--check`.
+pub fn run(args: Args, now_unix: u64, checked: Option<Report>) -> Result<ExitCode, String> {
     let today = match &args.today {
         Some(t) => {
             Day::parse(t).ok_or_else(|| format!("--today `{t}` is not a date like 2024-09-15"))?
@@ -80,7 +92,7 @@ pub fn run(args: Args, now_unix: u64) -> Result<ExitCode, String> {
             }
             Some(report)
         }
-        None => None,
+        None => checked,
     };
 
     let mut files = Vec::new();

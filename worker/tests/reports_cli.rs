@@ -186,3 +186,56 @@ fn a_live_check_json_is_cross_checked() {
         "{out}"
     );
 }
+
+/// `--check` checks the domain itself (through the bed's resolver) and
+/// cross-checks the reports with what it serves now. Needs the test bed.
+#[test]
+fn testbed_reports_check_cross_checks_with_a_live_check() {
+    let (dns, ca) = match (
+        std::env::var("MTASTS_TESTBED_DNS"),
+        std::env::var("MTASTS_TESTBED_CA"),
+    ) {
+        (Ok(d), Ok(c)) => (d, c),
+        _ => panic!(
+            "this test needs the test bed: run it inside tests/testbed/testbed run \
+             (or leave it out with `cargo test -- --skip testbed_`)"
+        ),
+    };
+    let dir = scratch("reports-check");
+    let report = serde_json::json!({
+        "organization-name": "Example Sender",
+        "date-range": {"start-datetime": "2026-11-30T00:00:00Z", "end-datetime": "2026-11-30T23:59:59Z"},
+        "contact-info": "tlsrpt@sender.example",
+        "report-id": "2026-11-30-enforce",
+        "policies": [{
+            "policy": {"policy-type": "sts", "policy-domain": "enforce.mtasts.test",
+                       "policy-string": ["version: STSv1", "mode: testing", "mx: *.enforce.mtasts.test", "max_age: 86400"],
+                       "mx-host": ["*.enforce.mtasts.test"]},
+            "summary": {"total-successful-session-count": 10, "total-failure-session-count": 0}
+        }]
+    });
+    let path = dir.join("report.json");
+    std::fs::write(&path, serde_json::to_vec(&report).unwrap()).unwrap();
+    let o = mtasts(&[
+        "reports",
+        "--domain",
+        "enforce.mtasts.test",
+        "--check",
+        "--resolver",
+        &dns,
+        "--allow-private",
+        "--extra-ca",
+        &ca,
+        "--timeout",
+        "3",
+        "--today",
+        "2026-12-01",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let out = text(&o);
+    assert!(
+        out.contains("Against the live check of enforce.mtasts.test"),
+        "{out}"
+    );
+}
