@@ -351,6 +351,7 @@ impl CheckPlan {
             mx_cnames,
             tlsa_hosts,
             previous: self.options.previous.clone(),
+            mx_tls: Vec::new(),
         }
     }
 
