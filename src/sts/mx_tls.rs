@@ -303,10 +303,10 @@ pub fn judge(p: &Probe, now: i64) -> Judgement {
         ),
     };
     if !trusted || p.verification == Some(Verification::Invalid) {
-        let why = if p.verification == Some(Verification::Invalid) {
-            "its certificate chain is invalid".to_string()
-        } else if leaf.issuer == leaf.subject && !leaf.issuer.is_empty() {
+        let why = if leaf.issuer == leaf.subject && !leaf.issuer.is_empty() {
             format!("its certificate is self-signed ({})", leaf.subject)
+        } else if p.verification == Some(Verification::Invalid) {
+            "its certificate chain is invalid".to_string()
         } else {
             format!(
                 "its certificate, issued by {}, does not chain to a trusted root (a private CA, or an intermediate missing from the chain the server sends)",

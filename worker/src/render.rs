@@ -250,7 +250,14 @@ fn mx_tls(r: &mtasts::sts::report::Report, color: bool) -> String {
             what.push("no STARTTLS".to_string());
         }
         if let Some(leaf) = p.chain.first() {
-            what.push(format!("for {}", leaf.names.join(", ")));
+            let shown: Vec<&str> = leaf.names.iter().take(3).map(String::as_str).collect();
+            let more = leaf.names.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            what.push(format!("for {}{more}", shown.join(", ")));
             what.push(format!("by {}", leaf.issuer));
             what.push(format!("until {}", day(leaf.not_after)));
         }

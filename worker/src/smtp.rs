@@ -322,12 +322,15 @@ fn handshake_error(e: &std::io::Error) -> ProbeError {
     let tls = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let old = match tls {
-        Some(rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion)) => true,
-        Some(rustls::Error::PeerIncompatible(p)) => format!("{p:?}").contains("Version"),
-        Some(rustls::Error::PeerMisbehaved(p)) => format!("{p:?}").contains("Version"),
-        _ => false,
-    };
+    let old = matches!(
+        tls,
+        Some(rustls::Error::AlertReceived(
+            rustls::AlertDescription::ProtocolVersion
+        )) | Some(rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | rustls::PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig,
+        ))
+    );
     if old {
         err(
             ProbeErrorClass::OldVersion,

@@ -141,7 +141,7 @@ fn fix(code: Code, host: &str, detail: &str) -> String {
             "Enable TLS 1.2 and 1.3 on {host} (Postfix: `smtpd_tls_protocols = >=TLSv1.2`; Exim: `openssl_options`), or ask the provider to."
         ),
         Code::MxTlsHandshake => format!(
-            "Check the TLS settings of {host} with `openssl s_client -starttls smtp -connect {host}:25 -servername {host}`; the handshake must succeed with TLS 1.2 or newer."
+            "Check the TLS settings of {host} with `openssl s_client -starttls smtp -connect {host}:25 -servername {host}`; the handshake must succeed with TLS 1.2 or newer (a server that offers only TLS 1.0 or 1.1 often just hangs up like this)."
         ),
         Code::MxTlsExpiringSoon => format!(
             "Renew the certificate of {host} now and check that automatic renewal reloads the mail server ({detail})."
