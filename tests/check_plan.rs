@@ -111,6 +111,9 @@ fn drive(
                 plan.on_lookup(id, r);
             }
             Action::Fetch { id, browser } => plan.on_fetch(id, fetch(browser)),
+            Action::Probe { id, host, address } => {
+                plan.on_probe(id, probe_as_healthy(&host, address))
+            }
         }
     }
     taken
@@ -121,7 +124,7 @@ fn lookups(actions: &[Action]) -> Vec<(String, RecordType)> {
         .iter()
         .filter_map(|a| match a {
             Action::Lookup { question, .. } => Some((question.name.clone(), question.qtype)),
-            Action::Fetch { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -131,7 +134,7 @@ fn fetches(actions: &[Action]) -> Vec<bool> {
         .iter()
         .filter_map(|a| match a {
             Action::Fetch { browser, .. } => Some(*browser),
-            Action::Lookup { .. } => None,
+            _ => None,
         })
         .collect()
 }
@@ -389,6 +392,7 @@ fn every_resolver_down_is_not_a_report_on_the_domain() {
                 plan.on_lookup(id, Err(Failure::timeout("doh.example did not answer")))
             }
             Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
+            Action::Probe { .. } => unreachable!("no probes without the option"),
         }
     }
     let down = plan.dns_unavailable().expect("resolvers down");
@@ -410,6 +414,7 @@ fn every_resolver_down_is_not_a_report_on_the_domain() {
                 plan.on_lookup(id, Err(Failure::unreachable("connection refused")))
             }
             Action::Fetch { id, .. } => plan.on_fetch(id, None),
+            Action::Probe { .. } => unreachable!("no probes without the option"),
         }
     }
     assert_eq!(plan.dns_unavailable(), None);
@@ -506,4 +511,205 @@ fn an_answer_must_be_a_dns_message_for_the_question() {
     let mut bare = vec![0, 0, 0x81, 0x80];
     bare.extend_from_slice(&[0; 8]);
     assert!(read_answer(q, RecordType::Txt, &bare, None, "r").is_err());
+}
+
+// ---------------------------------------------------------------------------
+// MX TLS probes (RFC 8461 §4.2)
+// ---------------------------------------------------------------------------
+
+const PROBED_AT: i64 = 1_750_000_000;
+
+/// What a probe of a healthy MX host sees: STARTTLS, TLS 1.3, a trusted
+/// certificate for the host, valid for two more months.
+fn probe_as_healthy(host: &str, address: std::net::IpAddr) -> mtasts::sts::mx_tls::Probe {
+    use mtasts::sts::mx_tls::{CertificateFacts, Probe, Session, Verification};
+    Probe {
+        host: host.into(),
+        address: address.to_string(),
+        at: PROBED_AT,
+        starttls: Some(true),
+        tls: Some(Session {
+            version: "TLSv1.3".into(),
+            cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        }),
+        chain: vec![CertificateFacts {
+            names: vec![host.into()],
+            subject: format!("CN={host}"),
+            issuer: "CN=Test CA".into(),
+            not_before: PROBED_AT - 86_400,
+            not_after: PROBED_AT + 60 * 86_400,
+        }],
+        verification: Some(Verification::Verified),
+        trusted: Some(true),
+        ..Probe::default()
+    }
+}
+
+fn with_mx_tls() -> Options {
+    Options {
+        mx_tls: true,
+        ..Options::default()
+    }
+}
+
+fn aaaa(ip: [u8; 16]) -> (u16, Vec<u8>) {
+    (RecordType::Aaaa.code(), ip.to_vec())
+}
+
+/// The healthy zone plus addresses: mx1 has one IPv4 and one IPv6
+/// address, mx2 one IPv4 address.
+fn healthy_with_addresses(q: &str, t: RecordType) -> Vec<u8> {
+    let mut v6 = [0u8; 16];
+    v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    v6[15] = 1;
+    match (q, t) {
+        ("mx1.example.com", RecordType::A) => answer(q, t, 0, &[a([192, 0, 2, 1])]),
+        ("mx1.example.com", RecordType::Aaaa) => answer(q, t, 0, &[aaaa(v6)]),
+        ("mx2.example.com", RecordType::A) => answer(q, t, 0, &[a([192, 0, 2, 2])]),
+        _ => healthy(q, t),
+    }
+}
+
+fn probes(actions: &[Action]) -> Vec<(String, String)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Probe { host, address, .. } => Some((host.clone(), address.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn without_the_option_there_are_no_address_lookups_and_no_probes() {
+    let mut plan = CheckPlan::new("example.com", Options::default());
+    let taken = drive(&mut plan, healthy_with_addresses, |_| {
+        Some(fetched(200, POLICY))
+    });
+    assert!(probes(&taken).is_empty());
+    assert!(!lookups(&taken)
+        .iter()
+        .any(|(n, t)| n == "mx1.example.com" && *t == RecordType::A));
+    assert!(plan.report().observations.mx_tls.is_empty());
+}
+
+#[test]
+fn each_address_of_each_mx_host_is_probed_once_both_families_are_answered() {
+    let mut plan = CheckPlan::new("example.com", with_mx_tls());
+    let taken = drive(&mut plan, healthy_with_addresses, |_| {
+        Some(fetched(200, POLICY))
+    });
+    let asked = lookups(&taken);
+    for h in ["mx1.example.com", "mx2.example.com"] {
+        for t in [RecordType::A, RecordType::Aaaa] {
+            assert!(asked.contains(&(h.to_string(), t)), "{h} {t}");
+        }
+    }
+    let mut p = probes(&taken);
+    p.sort();
+    assert_eq!(
+        p,
+        vec![
+            ("mx1.example.com".to_string(), "192.0.2.1".to_string()),
+            ("mx1.example.com".to_string(), "2001:db8::1".to_string()),
+            ("mx2.example.com".to_string(), "192.0.2.2".to_string()),
+        ]
+    );
+    assert!(plan.is_done());
+    let r = plan.report();
+    // MX order, IPv4 first, whatever order the answers came in.
+    let seen: Vec<(&str, &str)> = r
+        .observations
+        .mx_tls
+        .iter()
+        .map(|p| (p.host.as_str(), p.address.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("mx1.example.com", "192.0.2.1"),
+            ("mx1.example.com", "2001:db8::1"),
+            ("mx2.example.com", "192.0.2.2"),
+        ]
+    );
+    assert_eq!(r.verdict, Verdict::Enforced, "{:?}", r.findings);
+    assert_eq!(r.mx_tls.len(), 3);
+}
+
+#[test]
+fn a_probe_is_outstanding_until_answered_and_the_plan_keeps_its_host_and_address() {
+    let mut plan = CheckPlan::new("example.com", with_mx_tls());
+    let mut held = Vec::new();
+    while let Some(action) = plan.next_action() {
+        match action {
+            Action::Lookup { id, question } => {
+                let bytes = healthy_with_addresses(&question.name, question.qtype);
+                let r = read_answer(&question.name, question.qtype, &bytes, None, "test");
+                plan.on_lookup(id, r);
+            }
+            Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
+            Action::Probe { id, host, address } => held.push((id, host, address)),
+        }
+    }
+    assert_eq!(held.len(), 3);
+    assert!(!plan.is_done());
+    assert_eq!(plan.outstanding(), 3);
+    for (id, _, address) in &held {
+        // A shell that writes the wrong host cannot move a result.
+        plan.on_probe(*id, probe_as_healthy("evil.example.net", *address));
+        plan.on_probe(*id, probe_as_healthy("second.example.net", *address));
+    }
+    assert!(plan.is_done());
+    let hosts: Vec<String> = plan
+        .observations()
+        .mx_tls
+        .iter()
+        .map(|p| p.host.clone())
+        .collect();
+    assert_eq!(
+        hosts,
+        ["mx1.example.com", "mx1.example.com", "mx2.example.com"]
+    );
+}
+
+#[test]
+fn an_mx_host_without_address_is_reported_without_a_probe() {
+    let mut plan = CheckPlan::new("example.com", with_mx_tls());
+    let zone = |q: &str, t: RecordType| match (q, t) {
+        ("mx1.example.com", RecordType::A) => answer(q, t, 0, &[a([192, 0, 2, 1])]),
+        _ => healthy(q, t),
+    };
+    let taken = drive(&mut plan, zone, |_| Some(fetched(200, POLICY)));
+    assert_eq!(probes(&taken).len(), 1);
+    let r = plan.report();
+    let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"mx-tls-no-address"), "{codes:?}");
+    assert_eq!(r.verdict, Verdict::Enforced);
+    assert_eq!(r.observations.mx_tls[1].host, "mx2.example.com");
+    assert_eq!(r.observations.mx_tls[1].address, "");
+}
+
+#[test]
+fn probes_are_bounded_per_host_and_per_check() {
+    use mtasts::sts::plan::{MAX_ADDRESSES_PER_MX, MAX_PROBES};
+    let mut plan = CheckPlan::new("example.com", with_mx_tls());
+    let zone = |q: &str, t: RecordType| match (q, t) {
+        ("example.com", RecordType::Mx) => {
+            let hosts: Vec<(u16, Vec<u8>)> = (0..40)
+                .map(|i| mx(10, &format!("mx{i}.example.com")))
+                .collect();
+            answer(q, t, 0, &hosts)
+        }
+        (h, RecordType::A) if h.starts_with("mx") => {
+            let ips: Vec<(u16, Vec<u8>)> = (1..=20).map(|i| a([192, 0, 2, i])).collect();
+            answer(q, t, 0, &ips)
+        }
+        _ => healthy(q, t),
+    };
+    let taken = drive(&mut plan, zone, |_| Some(fetched(200, POLICY)));
+    let p = probes(&taken);
+    assert_eq!(p.len(), MAX_PROBES);
+    let first = p.iter().filter(|(h, _)| h == &p[0].0).count();
+    assert_eq!(first, MAX_ADDRESSES_PER_MX);
+    assert!(plan.is_done());
 }

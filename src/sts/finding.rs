@@ -137,6 +137,9 @@ pub enum Part {
     TlsRpt,
     /// DANE TLSA records of the MX hosts, RFC 7672.
     Dane,
+    /// The TLS each MX host offers over SMTP STARTTLS, RFC 8461 §4.2. Its
+    /// errors change the verdict only under `enforce`.
+    MxTls,
 }
 
 /// A catalogue entry: what is fixed about a code.
@@ -343,6 +346,35 @@ catalogue! {
     [part: Dane, affects_verdict: false]
     DanePresent = "dane-present", Info, "RFC 7672", "An MX host publishes DANE TLSA records",
         senders: "Senders that support DANE (Postfix, Exim, Microsoft) prefer it to MTA-STS for that host.";
+
+    // Each MX host's STARTTLS as an enforcing sender meets it, RFC 8461
+    // §4.2. Errors break an enforce policy; under testing they say what
+    // enforce would do (report/verdict.rs).
+    [part: MxTls, affects_verdict: true]
+    MxTlsNoStarttls = "mx-tls-no-starttls", Error, "RFC 8461 §4.2, RFC 3207", "An MX host does not offer STARTTLS",
+        senders: "Enforcing senders (Gmail, Microsoft 365, Postfix with an MTA-STS resolver) refuse to deliver in plain text.";
+    MxTlsNameMismatch = "mx-tls-name-mismatch", Error, "RFC 8461 §4.2, RFC 6125 §6.4", "An MX certificate does not name the MX host",
+        senders: "Microsoft 365 bounces with \"551 5.7.5 Remote certificate failed MTA-STS validation\"; the policy's mx pattern is not used to match the certificate.";
+    MxTlsExpired = "mx-tls-expired", Error, "RFC 8461 §4.2", "An MX certificate has expired";
+    MxTlsNotYetValid = "mx-tls-not-yet-valid", Error, "RFC 8461 §4.2", "An MX certificate is not valid yet";
+    MxTlsUntrusted = "mx-tls-untrusted", Error, "RFC 8461 §4.2", "An MX certificate does not chain to a trusted root",
+        senders: "Senders trust the usual WebPKI roots; a self-signed or private-CA certificate, or a chain without its intermediate, fails.";
+    MxTlsOldVersion = "mx-tls-old-version", Error, "RFC 8461 §4.2, RFC 8996", "An MX host offers only TLS older than 1.2",
+        senders: "Google and Microsoft require TLS 1.2 or newer.";
+    MxTlsHandshake = "mx-tls-handshake", Error, "RFC 8461 §4.2", "The TLS handshake with an MX host failed";
+    MxTlsExpiringSoon = "mx-tls-expiring-soon", Warning, "RFC 8461 §4.2", "An MX certificate expires within 14 days";
+
+    // What the probe could not learn: the checker's network, the address
+    // guard or a busy server. Never blamed on the domain.
+    [part: MxTls, affects_verdict: false]
+    MxTlsNoAddress = "mx-tls-no-address", Warning, "RFC 5321 §5.1", "An MX host has no address";
+    MxTlsAddressRefused = "mx-tls-address-refused", Info, "RFC 8461 §4.2", "An MX address was not probed (not public)";
+    MxTlsConnectFailed = "mx-tls-connect-failed", Warning, "RFC 5321 §5.1", "Port 25 of an MX address could not be reached from the checker";
+    MxTlsPortBlocked = "mx-tls-port-blocked", Warning, "RFC 8461 §4.2", "Port 25 seems blocked on the checker's network";
+    MxTlsTimeout = "mx-tls-timeout", Warning, "RFC 5321 §4.5.3.2", "An MX host did not answer within the wait";
+    MxTlsBusy = "mx-tls-busy", Warning, "RFC 5321 §3.8", "An MX host answered 4xx (busy) to the checker";
+    MxTlsRejected = "mx-tls-rejected", Warning, "RFC 5321 §3.1", "An MX host refused the checker (5xx greeting)";
+    MxTlsProtocol = "mx-tls-protocol", Warning, "RFC 5321 §4.2", "An MX host did not speak SMTP as expected";
 
     // Id drift between two checks, RFC 8461 §3.1.
     [part: StsTxt, affects_verdict: true]

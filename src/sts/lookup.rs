@@ -361,6 +361,9 @@ pub enum Purpose {
     /// CNAME of an MX host: RFC 2181 §10.3 forbids MX targets that are
     /// aliases, and RFC 8461 §4.1 matches the name in the MX record.
     MxCname(String),
+    /// A and AAAA of an MX host: the addresses its STARTTLS is probed at
+    /// (RFC 8461 §4.2).
+    MxAddress(String),
 }
 
 /// One lookup to make.
@@ -389,6 +392,7 @@ impl Question {
             Purpose::PolicyHost => format!("{} {} (policy host)", self.qtype, self.name),
             Purpose::MxTlsa(_) => format!("TLSA {} (DANE)", self.name),
             Purpose::MxCname(_) => format!("CNAME {} (MX host alias)", self.name),
+            Purpose::MxAddress(_) => format!("{} {} (MX host address)", self.qtype, self.name),
         }
     }
 }

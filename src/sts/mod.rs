@@ -10,6 +10,7 @@
 //! | RFC 8461 §3.2-§3.3 serving the policy on common hosts | [`hosting`] |
 //! | RFC 8461 §5, §8.3 rollout, changes and teardown, dated | [`rollout`] (dates: [`date`], advice text: [`prose`]) |
 //! | RFC 8461 §4.1 MX host validation | [`mx`]; the report's coverage table `report/mx_coverage.rs` |
+//! | RFC 8461 §4.2 each MX host's STARTTLS certificate as enforcing senders judge it | [`mx_tls`]; in the report `report/mx_tls.rs` |
 //! | RFC 8461 §5 the verdict | [`report`] ([`report::build`]), `report/verdict.rs` |
 //! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`]; in the report `report/tls_reporting.rs` |
@@ -34,6 +35,7 @@ pub mod hosting;
 pub mod lint;
 pub mod lookup;
 pub mod mx;
+pub mod mx_tls;
 pub mod plan;
 pub mod policy;
 pub mod prose;

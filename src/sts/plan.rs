@@ -15,21 +15,33 @@
 //! `mta-sts.D` (the Policy Host, RFC 8461 §3.3), and the policy fetch as a
 //! sending MTA does it (RFC 8461 §3.3). After the MX answer, for each MX host
 //! in preference order: TLSA `_25._tcp.<mx>` (RFC 7672 §2.2) and CNAME
-//! `<mx>` (RFC 2181 §10.3). After a policy fetch that the server refused
+//! `<mx>` (RFC 2181 §10.3) and, when the check probes MX TLS, A and AAAA
+//! of `<mx>`; once both are answered, one SMTP STARTTLS probe per address
+//! (RFC 8461 §4.2). After a policy fetch that the server refused
 //! (a status other than 200 and not a redirect), the same fetch with a
 //! browser User-Agent, which tells a CDN bot check from a missing file.
+
+use std::net::IpAddr;
 
 use super::dns::RecordType;
 use super::lookup::{
     address_records, cname_targets, mx_records, txt_records, Failure, Lookup, Purpose, Question,
 };
 use super::mx::MxHost;
+use super::mx_tls::{Probe, ProbeErrorClass};
 use super::report::{self, Fetch, Observations, Previous, Report};
 
 /// At most this many distinct MX hosts get follow-up lookups: a hostile zone
 /// can list thousands of MX records in one answer, and real domains have a
 /// handful (the rest still appear in the coverage table).
 pub const MAX_MX_FOLLOW_UPS: usize = 32;
+
+/// At most this many addresses of one MX host are probed (real hosts have
+/// one or two of each family; a hostile zone can list hundreds).
+pub const MAX_ADDRESSES_PER_MX: usize = 4;
+
+/// At most this many STARTTLS probes in one check.
+pub const MAX_PROBES: usize = 32;
 
 /// What a check includes besides the lookups every check makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +52,9 @@ pub struct Options {
     pub dane: bool,
     /// CNAME of each MX host (RFC 2181 §10.3).
     pub mx_cnames: bool,
+    /// A/AAAA of each MX host and an SMTP STARTTLS probe of each address
+    /// (RFC 8461 §4.2). Off by default: a browser cannot open port 25.
+    pub mx_tls: bool,
 }
 
 impl Default for Options {
@@ -48,6 +63,7 @@ impl Default for Options {
             previous: None,
             dane: true,
             mx_cnames: true,
+            mx_tls: false,
         }
     }
 }
@@ -60,6 +76,10 @@ pub struct LookupId(usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FetchId(usize);
 
+/// Names an MX TLS probe of one plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProbeId(usize);
+
 /// Something the shell must do, then report back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -69,6 +89,14 @@ pub enum Action {
     /// following redirects, with an MTA-like or (when `browser`) a browser
     /// User-Agent; answer with [`CheckPlan::on_fetch`].
     Fetch { id: FetchId, browser: bool },
+    /// Probe SMTP STARTTLS on port 25 of `address` as an enforcing sender
+    /// would, with SNI `host` (RFC 8461 §4.2); answer with
+    /// [`CheckPlan::on_probe`].
+    Probe {
+        id: ProbeId,
+        host: String,
+        address: IpAddr,
+    },
 }
 
 impl Action {
@@ -79,6 +107,9 @@ impl Action {
             Action::Fetch { browser: false, .. } => "Policy fetch as a mail server".to_string(),
             Action::Fetch { browser: true, .. } => {
                 "Policy fetch as a browser (the server refused the mail server)".to_string()
+            }
+            Action::Probe { host, address, .. } => {
+                format!("SMTP STARTTLS {host} ({address})")
             }
         }
     }
@@ -99,6 +130,14 @@ struct FetchSlot {
     result: Option<Option<Fetch>>,
 }
 
+/// One probe and, once done, what it saw.
+#[derive(Clone, Debug)]
+struct ProbeSlot {
+    host: String,
+    address: IpAddr,
+    result: Option<Probe>,
+}
+
 /// A check in progress. See the module documentation.
 #[derive(Clone, Debug)]
 pub struct CheckPlan {
@@ -108,6 +147,9 @@ pub struct CheckPlan {
     queue: Vec<Action>,
     lookups: Vec<LookupSlot>,
     fetches: Vec<FetchSlot>,
+    probes: Vec<ProbeSlot>,
+    /// MX hosts whose addresses are known to have none (no probe made).
+    no_address: Vec<Probe>,
 }
 
 impl CheckPlan {
@@ -122,6 +164,8 @@ impl CheckPlan {
             queue: Vec::new(),
             lookups: Vec::new(),
             fetches: Vec::new(),
+            probes: Vec::new(),
+            no_address: Vec::new(),
         };
         for q in [
             Question::new(format!("_mta-sts.{d}"), RecordType::Txt, Purpose::StsTxt),
@@ -179,11 +223,84 @@ impl CheckPlan {
         if slot.result.is_some() {
             return;
         }
-        let is_mx = slot.question.purpose == Purpose::Mx;
+        let purpose = slot.question.purpose.clone();
         slot.result = Some(result);
-        if is_mx {
-            self.follow_mx(id);
+        match purpose {
+            Purpose::Mx => self.follow_mx(id),
+            Purpose::MxAddress(host) => self.probe_addresses(&host),
+            _ => {}
         }
+    }
+
+    /// Once both A and AAAA of an MX host are answered: one probe per
+    /// address (at most [`MAX_ADDRESSES_PER_MX`], IPv4 first), or a note
+    /// that the host has none.
+    fn probe_addresses(&mut self, host: &str) {
+        let purpose = Purpose::MxAddress(host.to_string());
+        let answers: Vec<&Result<super::dns::Response, Failure>> = self
+            .lookups
+            .iter()
+            .filter(|s| s.question.purpose == purpose)
+            .filter_map(|s| s.result.as_ref())
+            .collect();
+        if answers.len() < 2 {
+            return;
+        }
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        let mut failures: Vec<String> = Vec::new();
+        for a in answers {
+            match a {
+                Ok(r) => addresses.extend(
+                    address_records(r)
+                        .iter()
+                        .filter_map(|t| t.parse::<IpAddr>().ok()),
+                ),
+                Err(f) => failures.push(f.detail.clone()),
+            }
+        }
+        let mut addresses = sorted_by_key(addresses, |a| (a.is_ipv6(), *a));
+        addresses.dedup();
+        if addresses.is_empty() {
+            let why = if failures.is_empty() {
+                "neither A nor AAAA records".to_string()
+            } else {
+                format!("the address lookups failed: {}", failures.join("; "))
+            };
+            self.no_address
+                .push(Probe::failed(host, "", ProbeErrorClass::NoAddress, why));
+            return;
+        }
+        for address in addresses.into_iter().take(MAX_ADDRESSES_PER_MX) {
+            if self.probes.len() == MAX_PROBES {
+                return;
+            }
+            let id = ProbeId(self.probes.len());
+            self.probes.push(ProbeSlot {
+                host: host.to_string(),
+                address,
+                result: None,
+            });
+            self.queue.push(Action::Probe {
+                id,
+                host: host.to_string(),
+                address,
+            });
+        }
+    }
+
+    /// The result of an MX TLS probe. Unknown ids and second results are
+    /// ignored; the host and address are the plan's, whatever the shell
+    /// wrote.
+    pub fn on_probe(&mut self, id: ProbeId, mut probe: Probe) {
+        let Some(slot) = self.probes.get_mut(id.0) else {
+            return;
+        };
+        if slot.result.is_some() {
+            return;
+        }
+        probe.host = slot.host.clone();
+        probe.address = slot.address.to_string();
+        slot.result = Some(probe);
     }
 
     /// The MX hosts' follow-ups, in preference order then by name: resolvers
@@ -217,6 +334,11 @@ impl CheckPlan {
                     Purpose::MxCname(h.clone()),
                 ));
             }
+            if self.options.mx_tls {
+                for t in [RecordType::A, RecordType::Aaaa] {
+                    self.ask(Question::new(h.clone(), t, Purpose::MxAddress(h.clone())));
+                }
+            }
             seen.push(h);
         }
     }
@@ -242,6 +364,7 @@ impl CheckPlan {
     pub fn outstanding(&self) -> usize {
         self.lookups.iter().filter(|s| s.result.is_none()).count()
             + self.fetches.iter().filter(|s| s.result.is_none()).count()
+            + self.probes.iter().filter(|s| s.result.is_none()).count()
     }
 
     /// Every action was answered and nothing follows.
@@ -257,7 +380,12 @@ impl CheckPlan {
         let first: Vec<&Failure> = self
             .lookups
             .iter()
-            .filter(|s| !matches!(s.question.purpose, Purpose::MxTlsa(_) | Purpose::MxCname(_)))
+            .filter(|s| {
+                !matches!(
+                    s.question.purpose,
+                    Purpose::MxTlsa(_) | Purpose::MxCname(_) | Purpose::MxAddress(_)
+                )
+            })
             .map(|s| match &s.result {
                 Some(Err(f)) => Some(f),
                 _ => None,
@@ -339,6 +467,7 @@ impl CheckPlan {
                 _ => {}
             }
         }
+        let mx_tls = self.probed(&mx.records);
         Observations {
             domain: self.domain.clone(),
             sts_txt: txt(Purpose::StsTxt),
@@ -350,7 +479,36 @@ impl CheckPlan {
             mx_cnames,
             tlsa_hosts,
             previous: self.options.previous.clone(),
+            mx_tls,
         }
+    }
+
+    /// The probes made, and the MX hosts without an address, in MX order
+    /// then by address (IPv4 first): answers arrive in any order, reports
+    /// must not.
+    fn probed(&self, mx: &[MxHost]) -> Vec<Probe> {
+        let rank = |host: &str| {
+            mx.iter()
+                .position(|m| m.host.trim_end_matches('.').eq_ignore_ascii_case(host))
+                .unwrap_or(usize::MAX)
+        };
+        let out: Vec<(usize, Option<IpAddr>, Probe)> = self
+            .probes
+            .iter()
+            .filter_map(|s| {
+                let p = s.result.clone()?;
+                Some((rank(&s.host), Some(s.address), p))
+            })
+            .chain(
+                self.no_address
+                    .iter()
+                    .map(|p| (rank(&p.host), None, p.clone())),
+            )
+            .collect();
+        sorted_by_key(out, |(r, a, _)| (*r, a.map(|a| (a.is_ipv6(), a))))
+            .into_iter()
+            .map(|(_, _, p)| p)
+            .collect()
     }
 
     /// The report of what was observed (RFC 8461 §3-§5, RFC 8460 §3).
@@ -368,13 +526,26 @@ fn refused_by_server(f: &Fetch) -> bool {
 }
 
 /// MX records in preference order, then by name (the codec gives names in
-/// lower case), equal ones in the order received. By insertion: a handful of
-/// records, and much less Wasm than a general sort.
+/// lower case), equal ones in the order received.
 fn sorted_mx(hosts: Vec<MxHost>) -> Vec<MxHost> {
-    let mut out: Vec<MxHost> = Vec::with_capacity(hosts.len());
-    for h in hosts {
-        let at = out.partition_point(|o| (o.preference, &o.host) <= (h.preference, &h.host));
-        out.insert(at, h);
+    sorted_by(hosts, |a, b| {
+        (a.preference, &a.host) <= (b.preference, &b.host)
+    })
+}
+
+/// `items` ordered by `key`, equal ones in the order given.
+fn sorted_by_key<T, K: Ord>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    sorted_by(items, |a, b| key(a) <= key(b))
+}
+
+/// `items` in the order `le` (less or equal) gives, equal ones in the order
+/// given. By insertion: the lists here are short (bounded by the plan's
+/// caps), and this is much less Wasm than the standard library's sort.
+fn sorted_by<T>(items: Vec<T>, le: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        let at = out.partition_point(|o| le(o, &item));
+        out.insert(at, item);
     }
     out
 }

@@ -12,6 +12,7 @@ use super::mx::{Coverage, MxHost};
 use super::policy::Policy;
 
 pub use super::lookup::{DnsStatus, Lookup};
+pub use mx_tls::MxTlsRow;
 
 /// What the checker concludes, in the terms of RFC 8461 §5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +257,10 @@ pub struct Observations {
     pub tlsa_hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Previous>,
+    /// The SMTP STARTTLS probe of each MX address (RFC 8461 §4.2), when
+    /// the check made it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mx_tls: Vec<super::mx_tls::Probe>,
 }
 
 /// The report: the verdict first, then why.
@@ -275,12 +280,17 @@ pub struct Report {
     pub policy: Option<Policy>,
     /// TLS-RPT destinations, when the record is valid.
     pub tlsrpt_rua: Option<Vec<String>>,
+    /// Each probed MX address as an enforcing sender judges it (empty when
+    /// the check did not probe).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mx_tls: Vec<MxTlsRow>,
     /// The raw observations the report was made from.
     pub observations: Observations,
 }
 
 mod dane;
 mod mx_coverage;
+mod mx_tls;
 mod policy_fetch;
 mod sts_record;
 mod tls_reporting;
@@ -336,6 +346,7 @@ pub fn build(obs: Observations) -> Report {
     mx_coverage::cnames(&obs.mx_cnames, &mut f);
     let rua = tls_reporting::check(&d, &obs.tlsrpt_txt, mode, &mut f);
     dane::present(&obs.tlsa_hosts, &mut f);
+    let mx_tls = mx_tls::check(&obs.mx_tls, mode, &mut f);
     if let (Some(prev), Some(rec), Some(fetch)) = (&obs.previous, &sts.record, &obs.policy) {
         f.extend(sts_record::id_drift(prev, rec, fetch));
     }
@@ -352,6 +363,7 @@ pub fn build(obs: Observations) -> Report {
         sts_id: sts.record.map(|r| r.id),
         policy: served.policy,
         tlsrpt_rua: rua,
+        mx_tls,
         observations: obs,
     }
 }

@@ -46,7 +46,9 @@ function previousOf(row) {
 
 /** `mtasts check --json` on the same domain with the same resolver; {verdict, codes, report} or {error}. */
 function cliCheck(domain, previous) {
-  const args = ['check', '--json', '--doh', DOH, '--allow-private', '--timeout', '3'];
+  // --no-smtp: the page does not probe the MX hosts (a browser cannot open
+  // port 25), so the command line leaves it out too and both see the same.
+  const args = ['check', '--json', '--no-smtp', '--doh', DOH, '--allow-private', '--timeout', '3'];
   if (CA) args.push('--extra-ca', CA);
   let bodyFile;
   if (previous) {
@@ -165,6 +167,10 @@ test.describe('checker against the test bed', () => {
       }
 
       expect(got.error, 'verdict shown').toBeUndefined();
+      // The mx-tls-* rows' verdicts and codes come from the SMTP probe,
+      // which the page does not make: for those, page vs command line above
+      // is the check (worker/tests/testbed_scenarios.rs checks the table).
+      if (row.scenario.startsWith('mx-tls-')) return;
       expect(got.verdict, 'verdict').toBe(row.verdict);
       for (const code of row.codes) {
         expect(got.codes, `finding ${code} shown`).toContain(code);

@@ -1,7 +1,9 @@
 //! `mtasts check`: the core's check plan ([`mtasts::sts::plan`]) driven
 //! natively: every action it yields runs at once (DNS through
 //! [`crate::resolve`], the policy through [`crate::fetch`]), each result is
-//! fed back, and the plan's report is the same the web app shows.
+//! fed back, and the plan's report is the same the web app shows. With a
+//! [`Prober`], each MX address is also probed over SMTP STARTTLS
+//! ([`crate::smtp`]).
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -14,6 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::fetch::Fetcher;
 use crate::resolve::Resolver;
+use crate::smtp::Prober;
 
 fn progress(line: &str) {
     if std::io::stderr().is_terminal() {
@@ -28,6 +31,7 @@ enum Done {
         Result<mtasts::sts::dns::Response, mtasts::sts::lookup::Failure>,
     ),
     Fetch(mtasts::sts::plan::FetchId, Fetch),
+    Probe(mtasts::sts::plan::ProbeId, mtasts::sts::mx_tls::Probe),
 }
 
 /// Runs the check plan for `domain` to the end and returns its report.
@@ -37,8 +41,21 @@ pub async fn check(
     fetcher: &Fetcher,
     previous: Option<Previous>,
 ) -> Report {
+    check_with(domain, resolver, fetcher, previous, None).await
+}
+
+/// [`check`], probing each MX address over SMTP STARTTLS with `prober`
+/// when one is given (RFC 8461 §4.2).
+pub async fn check_with(
+    domain: &Domain,
+    resolver: &Resolver,
+    fetcher: &Fetcher,
+    previous: Option<Previous>,
+    prober: Option<&Prober>,
+) -> Report {
     let options = Options {
         previous,
+        mx_tls: prober.is_some(),
         ..Options::default()
     };
     let mut plan = CheckPlan::new(&domain.ascii, options);
@@ -72,6 +89,11 @@ pub async fn check(
                     };
                     running.spawn(async move { Done::Fetch(id, f.fetch(&req).await) });
                 }
+                Action::Probe { id, host, address } => {
+                    // The plan asks only when a prober was given.
+                    let Some(p) = prober.cloned() else { continue };
+                    running.spawn(async move { Done::Probe(id, p.probe(&host, address).await) });
+                }
             }
         }
         let Some(joined) = running.join_next().await else {
@@ -88,6 +110,19 @@ pub async fn check(
                     _ => "policy: no answer".to_string(),
                 });
                 plan.on_fetch(id, Some(f))
+            }
+            Ok(Done::Probe(id, p)) => {
+                progress(&format!(
+                    "smtp {} ({}): {}",
+                    p.host,
+                    p.address,
+                    match (&p.error, &p.tls) {
+                        (Some(e), _) => format!("{:?}", e.class),
+                        (None, Some(t)) => t.version.clone(),
+                        (None, None) => "no STARTTLS".to_string(),
+                    }
+                ));
+                plan.on_probe(id, p)
             }
             Err(_) => {}
         }

@@ -28,3 +28,4 @@ pub mod render;
 pub mod reports;
 pub mod resolve;
 pub mod serve;
+pub mod smtp;

@@ -10,7 +10,7 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{date, domain, mx, rollout};
 
-use mtasts_worker::{check, fetch, render, reports, resolve, serve};
+use mtasts_worker::{check, fetch, render, reports, resolve, serve, smtp};
 use mtasts_worker::{out, outln};
 
 #[derive(Parser)]
@@ -99,7 +99,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check a domain: DNS, the policy over HTTPS, MX coverage, TLS-RPT.
+    /// Check a domain: DNS, the policy over HTTPS, MX coverage, TLS-RPT,
+    /// and each MX host's STARTTLS certificate (port 25; `--no-smtp` skips it).
     ///
     /// Exit status: 0 enforced, 1 anything else, 2 usage error.
     Check {
@@ -122,6 +123,8 @@ enum Command {
         previous_body: Option<std::path::PathBuf>,
         #[command(flatten)]
         fetch: FetchArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
     },
     /// Serve the web app and the policy proxy (/api/policy) locally.
     Serve {
@@ -201,6 +204,50 @@ impl FetchArgs {
             connect_timeout: timeout.min(std::time::Duration::from_secs(10)),
             timeout,
         })
+    }
+}
+
+/// How MX hosts are probed over SMTP STARTTLS (check).
+#[derive(clap::Args, Clone, Debug)]
+struct SmtpArgs {
+    /// Do not connect to the MX hosts (port 25): no MX certificate check.
+    #[arg(long, env = "MTASTS_NO_SMTP")]
+    no_smtp: bool,
+    /// Probe this port instead of 25 (test beds).
+    #[arg(long, env = "MTASTS_SMTP_PORT", default_value_t = 25)]
+    smtp_port: u16,
+    /// Wait this many seconds for an MX greeting (postscreen and tarpits
+    /// delay it); later replies get half of it, at least 5 s.
+    #[arg(long, env = "MTASTS_SMTP_TIMEOUT", default_value_t = 20)]
+    smtp_timeout: u64,
+    /// The name sent with EHLO.
+    #[arg(long, env = "MTASTS_EHLO_NAME", default_value = "mtasts.invalid")]
+    ehlo_name: String,
+}
+
+impl SmtpArgs {
+    fn prober(&self, fetch: &fetch::FetchConfig) -> Result<Option<smtp::Prober>, String> {
+        if self.no_smtp {
+            return Ok(None);
+        }
+        let name = self.ehlo_name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "--ehlo-name `{}` is not a host name; give e.g. --ehlo-name checker.example.com",
+                self.ehlo_name
+            ));
+        }
+        let wait = std::time::Duration::from_secs(self.smtp_timeout.max(1));
+        smtp::Prober::new(smtp::SmtpConfig {
+            port: self.smtp_port,
+            greeting_timeout: wait,
+            reply_timeout: (wait / 2).max(std::time::Duration::from_secs(5)),
+            ehlo_name: name.to_string(),
+            allow_private: fetch.allow_private,
+            extra_ca: fetch.extra_ca.clone(),
+            ..smtp::SmtpConfig::default()
+        })
+        .map(Some)
     }
 }
 
@@ -362,9 +409,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             previous_id,
             previous_body,
             fetch,
+            smtp,
         } => {
             let domain = domain::normalise(&domain).map_err(|e| e.message)?;
             let config = fetch.config()?;
+            let prober = smtp.prober(&config)?;
             let resolver = resolver_of(resolver, doh, &config)?;
             let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
             let previous = match (previous_id, previous_body) {
@@ -377,7 +426,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 }),
                 _ => None,
             };
-            let report = runtime()?.block_on(check::check(&domain, &resolver, &fetcher, previous));
+            let report = runtime()?.block_on(check::check_with(
+                &domain,
+                &resolver,
+                &fetcher,
+                previous,
+                prober.as_ref(),
+            ));
             if json {
                 outln!(
                     "{}",

@@ -189,6 +189,7 @@ pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
             ));
         }
     }
+    out.push_str(&mx_tls(r, color));
     let o = &r.observations;
     out.push_str(&format!("\n{}\n", paint("Records", "1", color)));
     let list = |v: &[String]| {
@@ -218,6 +219,62 @@ pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
         for (k, v) in &p.headers {
             out.push_str(&format!("    {k}: {v}\n"));
         }
+    }
+    out
+}
+
+/// The MX TLS table: one line per probed address, as an enforcing sender
+/// judges it, with the session and the certificate's names, issuer and end.
+fn mx_tls(r: &mtasts::sts::report::Report, color: bool) -> String {
+    use mtasts::sts::mx_tls::{day, Status};
+    if r.mx_tls.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n{}\n",
+        paint("MX TLS (SMTP STARTTLS on port 25)", "1", color)
+    );
+    let host_w = r.mx_tls.iter().map(|x| x.host.len()).max().unwrap_or(0);
+    let addr_w = r.mx_tls.iter().map(|x| x.address.len()).max().unwrap_or(0);
+    // Rows come from the probes in the same order.
+    for (row, p) in r.mx_tls.iter().zip(&r.observations.mx_tls) {
+        let status = match row.status {
+            Status::Valid => paint("valid  ", "32", color),
+            Status::Invalid => paint("INVALID", "31;1", color),
+            Status::Unknown => paint("unknown", "33", color),
+        };
+        let mut what = Vec::new();
+        if let Some(t) = &p.tls {
+            what.push(t.version.clone());
+        } else if p.starttls == Some(false) {
+            what.push("no STARTTLS".to_string());
+        }
+        if let Some(leaf) = p.chain.first() {
+            let shown: Vec<&str> = leaf.names.iter().take(3).map(String::as_str).collect();
+            let more = leaf.names.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            what.push(format!("for {}{more}", shown.join(", ")));
+            what.push(format!("by {}", leaf.issuer));
+            what.push(format!("until {}", day(leaf.not_after)));
+        }
+        if let Some(e) = &p.error {
+            what.push(e.message.clone());
+        }
+        let codes: Vec<&str> = row.codes.iter().map(|c| c.as_str()).collect();
+        if !codes.is_empty() {
+            what.push(format!("[{}]", codes.join(", ")));
+        }
+        out.push_str(&format!(
+            "  {:<host_w$}  {:<addr_w$}  {status}  {}  ({} ms)\n",
+            row.host,
+            row.address,
+            what.join("; "),
+            p.elapsed_ms
+        ));
     }
     out
 }
