@@ -227,7 +227,7 @@ impl CheckPlan {
         slot.result = Some(result);
         match purpose {
             Purpose::Mx => self.follow_mx(id),
-            Purpose::MxAddress(host) => self.probe_addresses(&host),
+            Purpose::MxAddress(host) if cfg!(feature = "mx-tls") => self.probe_addresses(&host),
             _ => {}
         }
     }
@@ -334,7 +334,7 @@ impl CheckPlan {
                     Purpose::MxCname(h.clone()),
                 ));
             }
-            if self.options.mx_tls {
+            if cfg!(feature = "mx-tls") && self.options.mx_tls {
                 for t in [RecordType::A, RecordType::Aaaa] {
                     self.ask(Question::new(h.clone(), t, Purpose::MxAddress(h.clone())));
                 }
@@ -467,6 +467,7 @@ impl CheckPlan {
                 _ => {}
             }
         }
+        #[cfg(feature = "mx-tls")]
         let mx_tls = self.probed(&mx.records);
         Observations {
             domain: self.domain.clone(),
@@ -479,6 +480,7 @@ impl CheckPlan {
             mx_cnames,
             tlsa_hosts,
             previous: self.options.previous.clone(),
+            #[cfg(feature = "mx-tls")]
             mx_tls,
         }
     }
@@ -486,6 +488,7 @@ impl CheckPlan {
     /// The probes made, and the MX hosts without an address, in MX order
     /// then by address (IPv4 first): answers arrive in any order, reports
     /// must not.
+    #[cfg(feature = "mx-tls")]
     fn probed(&self, mx: &[MxHost]) -> Vec<Probe> {
         let rank = |host: &str| {
             mx.iter()

@@ -12,6 +12,7 @@ use super::mx::{Coverage, MxHost};
 use super::policy::Policy;
 
 pub use super::lookup::{DnsStatus, Lookup};
+#[cfg(feature = "mx-tls")]
 pub use mx_tls::MxTlsRow;
 
 /// What the checker concludes, in the terms of RFC 8461 §5.
@@ -258,7 +259,8 @@ pub struct Observations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Previous>,
     /// The SMTP STARTTLS probe of each MX address (RFC 8461 §4.2), when
-    /// the check made it.
+    /// the check made it (natively only: feature `mx-tls`).
+    #[cfg(feature = "mx-tls")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx_tls: Vec<super::mx_tls::Probe>,
 }
@@ -282,6 +284,7 @@ pub struct Report {
     pub tlsrpt_rua: Option<Vec<String>>,
     /// Each probed MX address as an enforcing sender judges it (empty when
     /// the check did not probe).
+    #[cfg(feature = "mx-tls")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx_tls: Vec<MxTlsRow>,
     /// The raw observations the report was made from.
@@ -290,6 +293,7 @@ pub struct Report {
 
 mod dane;
 mod mx_coverage;
+#[cfg(feature = "mx-tls")]
 mod mx_tls;
 mod policy_fetch;
 mod sts_record;
@@ -346,6 +350,7 @@ pub fn build(obs: Observations) -> Report {
     mx_coverage::cnames(&obs.mx_cnames, &mut f);
     let rua = tls_reporting::check(&d, &obs.tlsrpt_txt, mode, &mut f);
     dane::present(&obs.tlsa_hosts, &mut f);
+    #[cfg(feature = "mx-tls")]
     let mx_tls = mx_tls::check(&obs.mx_tls, mode, &mut f);
     if let (Some(prev), Some(rec), Some(fetch)) = (&obs.previous, &sts.record, &obs.policy) {
         f.extend(sts_record::id_drift(prev, rec, fetch));
@@ -363,6 +368,7 @@ pub fn build(obs: Observations) -> Report {
         sts_id: sts.record.map(|r| r.id),
         policy: served.policy,
         tlsrpt_rua: rua,
+        #[cfg(feature = "mx-tls")]
         mx_tls,
         observations: obs,
     }

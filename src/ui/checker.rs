@@ -259,23 +259,10 @@ pub(crate) async fn check(
                         Done::Fetch(index, id, r)
                     }));
                 }
-                Action::Probe { id, host, address } => {
-                    // The app leaves `Options::mx_tls` off (a browser cannot
-                    // open port 25); should a probe come, it is answered as
-                    // not made rather than left pending.
-                    let why =
-                        "a browser cannot open port 25; run `mtasts check` to probe the MX hosts";
-                    set_step(steps, index, StepState::Warn, why.to_string());
-                    plan.on_probe(
-                        id,
-                        crate::sts::mx_tls::Probe::failed(
-                            &host,
-                            &address.to_string(),
-                            crate::sts::mx_tls::ProbeErrorClass::Unreachable,
-                            why.to_string(),
-                        ),
-                    );
-                }
+                // Never yielded here: the app is built without the core's
+                // `mx-tls` feature and leaves `Options::mx_tls` off (a
+                // browser cannot open port 25).
+                Action::Probe { .. } => {}
             }
         }
         let Some(done) = (FirstDone {
