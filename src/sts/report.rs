@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::finding::{self, Finding};
 use super::mx::{Coverage, MxHost};
 use super::policy::Policy;
+use super::senders::{self, Reading, Seen};
 
 pub use super::lookup::{DnsStatus, Lookup};
 
@@ -275,6 +276,10 @@ pub struct Report {
     pub policy: Option<Policy>,
     /// TLS-RPT destinations, when the record is valid.
     pub tlsrpt_rua: Option<Vec<String>>,
+    /// How each modelled sending implementation reads the domain, beside
+    /// the RFC reading in `verdict` ([`super::senders`]).
+    #[serde(default)]
+    pub by_sender: Vec<Reading>,
     /// The raw observations the report was made from.
     pub observations: Observations,
 }
@@ -342,7 +347,17 @@ pub fn build(obs: Observations) -> Report {
 
     finding::sort(&mut f);
     let verdict = verdict::decide(&sts, served.served, served.policy.as_ref(), &f);
-    let summary = verdict::summarise(verdict, &d, &f, served.policy.as_ref());
+    let mut summary = verdict::summarise(verdict, &d, &f, served.policy.as_ref());
+    let by_sender = senders::read_all(&Seen {
+        verdict,
+        findings: &f,
+        policy: served.policy.as_ref(),
+        partial: &served.partial,
+        observations: &obs,
+    });
+    if let Some(split) = senders::split(verdict, &by_sender) {
+        summary = format!("{summary} {split}");
+    }
     Report {
         domain: d,
         verdict,
@@ -352,6 +367,7 @@ pub fn build(obs: Observations) -> Report {
         sts_id: sts.record.map(|r| r.id),
         policy: served.policy,
         tlsrpt_rua: rua,
+        by_sender,
         observations: obs,
     }
 }
