@@ -450,7 +450,10 @@ pub fn split(rfc: Verdict, readings: &[Reading]) -> Option<String> {
     let parts: Vec<String> = groups
         .iter()
         .map(|(v, code, names)| {
-            let who = names.join(" and ");
+            let who = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
             let why = code
                 .map(|c| format!(" ({})", lower_first(c.entry().title)))
                 .unwrap_or_default();

@@ -729,7 +729,7 @@ fn the_summary_names_the_senders_that_split() {
         "version: STSv1\r\nmode: testing\r\nmode: enforce\r\nmx: mx1.example.com\r\nmax_age: 1209600\r\n",
     ));
     assert!(
-        report.summary.contains("Postfix + postfix-mta-sts-resolver and Stalwart and maddy (go-mtasts) read it as enforced (a field other than mx appears twice)"),
+        report.summary.contains("Postfix + postfix-mta-sts-resolver, Stalwart and maddy (go-mtasts) read it as enforced (a field other than mx appears twice)"),
         "{}",
         report.summary
     );
