@@ -246,7 +246,7 @@ catalogue! {
         senders: "mailauth and NCSC accept any 2xx and Stalwart never checks the status; Postfix resolvers, mox and Google require 200.";
     PolicyUaBlocked = "policy-ua-blocked", Error, "RFC 8461 §3.3", "Mail servers are blocked but browsers are not";
     PolicyContentType = "policy-content-type", Warning, "RFC 8461 §3.2", "The policy is not served as text/plain",
-        senders: "go-mtasts fails the fetch; checkdmarc and EFF warn; Mimecast, mox, Stalwart, mailauth and NCSC ignore the header.";
+        senders: "postfix-mta-sts-resolver and go-mtasts (maddy) fail the fetch, so mail from them gets no policy; checkdmarc and EFF warn; Mimecast, mox, Stalwart, postfix-tlspol, mailauth and NCSC ignore the header.";
     PolicyTooLarge = "policy-too-large", Error, "RFC 8461 §3.3", "The policy is larger than 64 KiB",
         senders: "pmsr, mox, EFF, Mimecast and aykevl stop reading at 64 KiB.";
 
@@ -289,7 +289,7 @@ catalogue! {
     PolicyMaxAgeMissing = "policy-max-age-missing", Error, "RFC 8461 §3.2", "No max_age field";
     PolicyMaxAgeInvalid = "policy-max-age-invalid", Error, "RFC 8461 §3.2", "max_age is not 1 to 10 digits";
     PolicyMaxAgeTooLarge = "policy-max-age-too-large", Error, "RFC 8461 §3.2 (erratum 7282)", "max_age is over 31557600",
-        senders: "checkdmarc, pmsr, mailauth and EFF reject the policy; tlspol and Mimecast cap it; Stalwart uses 86400.";
+        senders: "checkdmarc, pmsr, mailauth and EFF reject the policy; tlspol and Mimecast cap it; Stalwart uses 86400; mox (up to 2147483647) and go-mtasts accept it as is.";
     PolicyMxMissing = "policy-mx-missing", Error, "RFC 8461 §3.2", "No mx field",
         senders: "Required unless mode is none; Stalwart, NCSC and Mimecast also reject mode none without mx.";
     PolicyMxInvalid = "policy-mx-invalid", Error, "RFC 8461 §3.2", "An mx value is not a host name pattern";

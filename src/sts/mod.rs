@@ -12,6 +12,7 @@
 //! | RFC 8461 §4.1 MX host validation | [`mx`]; the report's coverage table `report/mx_coverage.rs` |
 //! | RFC 8461 §4.2 each MX host's STARTTLS certificate as enforcing senders judge it | [`mx_tls`]; in the report `report/mx_tls.rs` |
 //! | RFC 8461 §5 the verdict | [`report`] ([`report::build`]), `report/verdict.rs` |
+//! | RFC 8461 §3-§5 as real senders read it, one verdict each | [`senders`] |
 //! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`]; in the report `report/tls_reporting.rs` |
 //! | RFC 7672 DANE (a related signal) | `report/dane.rs` |
@@ -50,6 +51,7 @@ pub mod rua_mail;
 pub mod rua_ready;
 pub mod rua_report;
 pub mod rua_result;
+pub mod senders;
 pub mod tlsrpt;
 pub mod txt;
 

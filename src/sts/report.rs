@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::finding::{self, Finding};
 use super::mx::{Coverage, MxHost};
 use super::policy::Policy;
+use super::senders::{self, Reading, Seen};
 
 pub use super::lookup::{DnsStatus, Lookup};
 #[cfg(feature = "mx-tls")]
@@ -287,6 +288,10 @@ pub struct Report {
     #[cfg(feature = "mx-tls")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx_tls: Vec<MxTlsRow>,
+    /// How each modelled sending implementation reads the domain, beside
+    /// the RFC reading in `verdict` ([`super::senders`]).
+    #[serde(default)]
+    pub by_sender: Vec<Reading>,
     /// The raw observations the report was made from.
     pub observations: Observations,
 }
@@ -358,7 +363,17 @@ pub fn build(obs: Observations) -> Report {
 
     finding::sort(&mut f);
     let verdict = verdict::decide(&sts, served.served, served.policy.as_ref(), &f);
-    let summary = verdict::summarise(verdict, &d, &f, served.policy.as_ref());
+    let mut summary = verdict::summarise(verdict, &d, &f, served.policy.as_ref());
+    let by_sender = senders::read_all(&Seen {
+        verdict,
+        findings: &f,
+        policy: served.policy.as_ref(),
+        partial: &served.partial,
+        observations: &obs,
+    });
+    if let Some(split) = senders::split(verdict, &by_sender) {
+        summary = format!("{summary} {split}");
+    }
     Report {
         domain: d,
         verdict,
@@ -370,6 +385,7 @@ pub fn build(obs: Observations) -> Report {
         tlsrpt_rua: rua,
         #[cfg(feature = "mx-tls")]
         mx_tls,
+        by_sender,
         observations: obs,
     }
 }

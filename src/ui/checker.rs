@@ -636,7 +636,8 @@ fn differs(a: &Fetch, b: &Fetch) -> bool {
 fn report_html(report: &Report) -> String {
     let d = &report.domain;
     let o = &report.observations;
-    let mut out = String::from("<h2>Findings</h2>");
+    let mut out = super::senders::matrix(report);
+    out.push_str("<h2>Findings</h2>");
     out.push_str(&html::findings(&report.findings, 3));
 
     out.push_str(&mx_coverage_html(report, 2));

@@ -218,6 +218,27 @@ fn RunResult(run: Run, s: CheckState) -> impl IntoView {
     }
 }
 
+/// One line when senders split from the RFC reading ("Refused by 2 of 8
+/// senders"), linking to the app's matrix of sender readings.
+fn senders_line(report: &crate::sts::report::Report, s: CheckState) -> Option<impl IntoView> {
+    let all = report.by_sender.len();
+    let refused = crate::sts::senders::refused(report.verdict, &report.by_sender);
+    let differ = report
+        .by_sender
+        .iter()
+        .filter(|r| r.verdict != report.verdict)
+        .count();
+    let words = match (refused, differ) {
+        (_, 0) => return None,
+        (0, n) => format!("Read differently by {n} of {all} senders"),
+        (n, _) => format!("Refused by {n} of {all} senders"),
+    };
+    let link = s.config.with_untracked(|c| c.permalink(&report.domain));
+    Some(view! {
+        <p class="w-senders"><a href=link part="link" target="_blank" rel="noopener">{words}</a></p>
+    })
+}
+
 /// The verdict and what to fix, or why there is none.
 #[component]
 fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
@@ -236,6 +257,7 @@ fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
                 <div class=format!("verdict {}", v.as_str()) data-verdict=v.as_str() part="verdict">
                     <p class="w-verdict">{checker::verdict_words(v)}</p>
                     <p class="w-summary">{report.summary.clone()}</p>
+                    {senders_line(&report, s)}
                 </div>
                 {dns_partial.then(|| view! {
                     <p class="notice">"Some DNS lookups failed; the verdict may change once they answer."</p>

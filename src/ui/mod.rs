@@ -13,6 +13,7 @@ pub mod json;
 pub mod linter;
 pub mod net;
 pub mod route;
+pub mod senders;
 pub mod settings;
 pub mod storage;
 pub mod widgets;

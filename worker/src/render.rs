@@ -170,6 +170,7 @@ pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
             out.push_str(&finding(f, color));
         }
     }
+    out.push_str(&senders(r, color));
     if !r.mx_coverage.is_empty() {
         out.push_str(&format!("\n{}\n", paint("MX coverage", "1", color)));
         let width = r
@@ -277,4 +278,92 @@ fn mx_tls(r: &mtasts::sts::report::Report, color: bool) -> String {
         ));
     }
     out
+}
+/// How each modelled sender reads the domain, the RFC reading first; the
+/// sources of the readings that differ below the table.
+fn senders(r: &mtasts::sts::report::Report, color: bool) -> String {
+    if r.by_sender.is_empty() {
+        return String::new();
+    }
+    let rfc = "RFC 8461";
+    let width = r
+        .by_sender
+        .iter()
+        .map(|s| s.sender.len())
+        .chain([rfc.len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("\n{}\n", paint("How senders read it", "1", color));
+    out.push_str(&format!("  {rfc:<width$}  {}\n", r.verdict.as_str()));
+    for s in &r.by_sender {
+        let verdict = format!("{:<14}", s.verdict.as_str());
+        let verdict = if s.verdict == r.verdict {
+            verdict
+        } else {
+            paint(&verdict, "33;1", color)
+        };
+        let because: Vec<&str> = s.because.iter().map(|c| c.as_str()).collect();
+        out.push_str(
+            format!("  {:<width$}  {verdict}  {}", s.sender, because.join(", ")).trim_end(),
+        );
+        out.push('\n');
+    }
+    for s in r.by_sender.iter().filter(|s| !s.because.is_empty()) {
+        out.push_str(&format!("  {}: {}\n", s.sender, s.source));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use mtasts::sts::mx::MxHost;
+    use mtasts::sts::report::{build, Body, Fetch, Lookup, Observations};
+
+    #[test]
+    fn the_report_lists_each_sender_and_the_source_of_each_difference() {
+        let r = build(Observations {
+            domain: "example.com".into(),
+            sts_txt: Lookup::ok(vec!["v=STSv1; id=1".into()]),
+            policy: Some(Fetch {
+                status: Some(200),
+                headers: vec![("content-type".into(), "application/octet-stream".into())],
+                body: Some(Body(
+                    b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 604800\r\n"
+                        .to_vec(),
+                )),
+                ..Fetch::default()
+            }),
+            mx: Lookup::ok(vec![MxHost {
+                preference: 10,
+                host: "mx.example.com".into(),
+            }]),
+            ..Observations::default()
+        });
+        let text = super::report(&r, false);
+        let table: Vec<&str> = text
+            .lines()
+            .skip_while(|l| *l != "How senders read it")
+            .take(12)
+            .collect();
+        assert_eq!(
+            table[1].split_whitespace().collect::<Vec<_>>(),
+            ["RFC", "8461", "enforced"]
+        );
+        assert!(
+            table.contains(
+                &"  Postfix + postfix-mta-sts-resolver  broken          policy-content-type"
+            ),
+            "{text}"
+        );
+        assert!(
+            table.contains(&"  Gmail                               enforced"),
+            "{text}"
+        );
+        assert!(
+            table
+                .iter()
+                .any(|l| l.starts_with("  maddy (go-mtasts): foxcpp/go-mtasts cache.go@")),
+            "{text}"
+        );
+    }
 }

@@ -318,3 +318,92 @@ fn testbed_the_body_cap_is_exact_and_apart_from_the_timeout() {
     assert_eq!(f["error"]["class"], "timeout", "{f}");
     assert_ne!(f["truncated"], true, "{f}");
 }
+
+/// How each modelled sender reads the scenarios where senders part from the
+/// RFC (`report.by_sender`, README "The report"): the senders named here
+/// reach the given verdict, every other sender the scenario's own verdict.
+#[test]
+fn testbed_senders_read_the_scenarios_as_their_models_say() {
+    const PMSR: &str = "Postfix + postfix-mta-sts-resolver";
+    const TLSPOL: &str = "Postfix + postfix-tlspol";
+    const STALWART: &str = "Stalwart";
+    const MADDY: &str = "maddy (go-mtasts)";
+    let expected: &[(&str, &[(&str, &str)])] = &[
+        ("enforce", &[]),
+        ("lf", &[]),
+        // resolver.py: a policy not served as text/plain is a fetch error;
+        // go-mtasts cache.go: an unexpected content type fails the fetch.
+        ("content-type", &[(PMSR, "broken"), (MADDY, "broken")]),
+        // utils.py splitlines, tlspol parseLine and Stalwart's parse skip it.
+        (
+            "blank-line",
+            &[
+                (PMSR, "enforced"),
+                (TLSPOL, "enforced"),
+                (STALWART, "enforced"),
+            ],
+        ),
+        // The last mode wins in pmsr, Stalwart and go-mtasts; tlspol turns
+        // only enforce into a Postfix policy.
+        (
+            "duplicate-mode",
+            &[
+                (PMSR, "enforced"),
+                (STALWART, "enforced"),
+                (MADDY, "enforced"),
+                (TLSPOL, "none"),
+            ],
+        ),
+        // hardenize-public#73 (unconfirmed): Gmail ignores under a day.
+        ("max-age-short", &[("Gmail", "broken")]),
+        // Exchange Online does not follow MX CNAMEs.
+        ("mx-cname", &[("Microsoft 365 (Exchange Online)", "broken")]),
+    ];
+    let table = scenarios();
+    let mut failures = Vec::new();
+    for (name, differ) in expected {
+        let s = table
+            .iter()
+            .find(|s| s.name == *name)
+            .unwrap_or_else(|| panic!("no scenario {name}"));
+        let report = check(s);
+        let readings = report["by_sender"].as_array().unwrap();
+        assert_eq!(readings.len(), 8, "{name}");
+        for r in readings {
+            let sender = r["sender"].as_str().unwrap();
+            let want = differ
+                .iter()
+                .find(|(who, _)| *who == sender)
+                .map(|(_, v)| *v)
+                .unwrap_or(s.verdict.as_str());
+            let because = r["because"].as_array().unwrap();
+            let differs = want != s.verdict;
+            if r["verdict"] != want || (differs && because.is_empty()) {
+                failures.push(format!(
+                    "{name} / {sender}: got {} {because:?}, want {want}",
+                    r["verdict"]
+                ));
+            }
+            assert!(
+                r["source"].as_str().is_some_and(|x| !x.is_empty()),
+                "{name} / {sender}"
+            );
+        }
+        if !differ.is_empty() {
+            let summary = report["summary"].as_str().unwrap();
+            assert!(summary.contains("Senders differ"), "{name}: {summary}");
+        }
+    }
+    // Several rua: the verdict holds, the difference is named.
+    let s = table.iter().find(|s| s.name == "tlsrpt-present").unwrap();
+    let report = check(s);
+    let ms = report["by_sender"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["sender"] == "Microsoft 365 (Exchange Online)")
+        .unwrap();
+    assert_eq!(ms["verdict"], "enforced");
+    assert_eq!(ms["because"], serde_json::json!(["tlsrpt-rua-multiple"]));
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
