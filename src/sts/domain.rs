@@ -333,11 +333,11 @@ pub fn looks_like_ip(s: &str) -> bool {
     {
         return true;
     }
-    let parts: Vec<&str> = s.trim_end_matches('.').split('.').collect();
-    parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    let mut parts = 0;
+    s.trim_end_matches('.').split('.').all(|p| {
+        parts += 1;
+        parts <= 4 && !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+    }) && parts == 4
 }
 
 /// True when `s` is an RFC 5321 §4.1.2 `Domain`: dot-separated labels of

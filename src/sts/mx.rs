@@ -45,6 +45,36 @@ impl core::fmt::Display for Pattern {
     }
 }
 
+/// A valid `mx` pattern as written, borrowed from the policy text (not
+/// lower-cased): what the lint reads without allocating per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatternRef<'a> {
+    pub wildcard: bool,
+    /// The domain after `*.` (or the whole pattern), in its written case.
+    pub base: &'a str,
+}
+
+impl<'a> PatternRef<'a> {
+    pub fn new(wildcard: bool, base: &'a str) -> Self {
+        PatternRef { wildcard, base }
+    }
+
+    /// The owned, lower-cased pattern.
+    pub fn to_pattern(self) -> Pattern {
+        Pattern {
+            wildcard: self.wildcard,
+            base: self.base.to_ascii_lowercase(),
+        }
+    }
+
+    /// A dotted quad written as a pattern ([`is_ip_like`]).
+    pub fn is_ip_like(self) -> bool {
+        !self.wildcard
+            && self.base.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && looks_like_ip(self.base)
+    }
+}
+
 /// Why a string is not an `mx` pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
@@ -93,6 +123,79 @@ impl PatternError {
 
 /// Parses an `mx` value: `["*."] Domain` with RFC 5321 §4.1.2 labels.
 pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
+    parse_pattern_ref(value).map(PatternRef::to_pattern)
+}
+
+/// [`parse_pattern`] without the copy: a valid pattern as written.
+pub fn parse_pattern_ref(value: &str) -> Result<PatternRef<'_>, PatternError> {
+    match quick_pattern(value) {
+        Some(p) => Ok(p),
+        None => pattern_or_error(value),
+    }
+}
+
+/// The common case in one pass over the bytes: `["*."]` then letters,
+/// digits and inner hyphens in non-empty labels of at most 63, at most 253
+/// in all. Accepts exactly what [`pattern_or_error`] accepts; anything else
+/// goes there for its precise error.
+fn quick_pattern(value: &str) -> Option<PatternRef<'_>> {
+    let (wildcard, base) = match value.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let b = base.as_bytes();
+    if b.is_empty() || b.len() > MAX_NAME {
+        return None;
+    }
+    let mut label = 0usize;
+    let mut prev = DOT;
+    for &c in b {
+        let class = LDH[usize::from(c)];
+        if class == ALNUM {
+            label += 1;
+            prev = ALNUM;
+            continue;
+        }
+        match class {
+            HYPHEN if prev != DOT => label += 1,
+            DOT if prev == ALNUM && label <= MAX_LABEL => label = 0,
+            _ => return None,
+        }
+        prev = class;
+    }
+    if prev != ALNUM || label > MAX_LABEL {
+        return None;
+    }
+    Some(PatternRef { wildcard, base })
+}
+
+const ALNUM: u8 = 0;
+const HYPHEN: u8 = 1;
+const DOT: u8 = 2;
+const OTHER: u8 = 3;
+
+/// The class of each byte in a host name: letter or digit, `-`, `.`, other.
+const LDH: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if c == b'-' {
+            HYPHEN
+        } else if c == b'.' {
+            DOT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The full check, naming the first problem.
+fn pattern_or_error(value: &str) -> Result<PatternRef<'_>, PatternError> {
     if value.is_empty() {
         return Err(PatternError::Empty);
     }
@@ -124,10 +227,7 @@ pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
         return Err(PatternError::Wildcard);
     }
     check_name(base)?;
-    Ok(Pattern {
-        wildcard,
-        base: base.to_ascii_lowercase(),
-    })
+    Ok(PatternRef { wildcard, base })
 }
 
 fn check_name(base: &str) -> Result<(), PatternError> {

@@ -66,7 +66,22 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             );
             return (None, findings);
         }
-        _ => {}
+        Opening::SpaceBeforeSemicolon => findings.push(
+            Finding::new(
+                Code::TlsrptSpaceBeforeSemicolon,
+                "Whitespace between `v=TLSRPTv1` and the first `;`.",
+                "Remove the space so the record begins with exactly `v=TLSRPTv1;`.",
+            )
+            .at(1, VERSION.len() + 1)
+            .corrected(format!(
+                "{VERSION}{}",
+                value
+                    .get(VERSION.len()..)
+                    .unwrap_or_default()
+                    .trim_start_matches([' ', '\t'])
+            )),
+        ),
+        Opening::Exact | Opening::VersionOnly => {}
     }
     let (fields, issues) = record::split(value, VERSION, &["rua"]);
     for issue in issues {

@@ -66,6 +66,9 @@ pub fn parse(value: &str) -> Result<StsRecord, ParseError> {
 /// Lints one record value: the record if it is valid, and every finding.
 pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
     let mut findings = Vec::new();
+    // One corrected record for every finding that offers it: computing it
+    // per finding would scan a long record once per problem in it.
+    let suggested = suggest(value);
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
         findings.push(
             Finding::new(
@@ -91,7 +94,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                     "An _mta-sts record looks like `v=STSv1; id=20240101T000000`.",
                 )
                 .at(1, 1)
-                .corrected(suggest(value)),
+                .corrected(suggested.clone()),
             );
             return (None, findings);
         }
@@ -106,7 +109,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 "Remove the space so the record begins with exactly `v=STSv1;`.",
             )
             .at(1, VERSION.len() + 1)
-            .corrected(suggest(value)),
+            .corrected(suggested.clone()),
         ),
         Opening::Exact | Opening::VersionOnly => {}
     }
@@ -120,7 +123,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 "Write the record as `v=STSv1; id=<1-32 letters and digits>`, fields separated by `;`.",
             )
             .at(1, issue.at + 1)
-            .corrected(suggest(value)),
+            .corrected(suggested.clone()),
         );
     }
 
@@ -142,7 +145,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                         "Keep one id field.",
                     )
                     .at(1, field.name_at + 1)
-                    .corrected(suggest(value)),
+                    .corrected(suggested.clone()),
                 ),
                 Some(why) => findings.push(
                     Finding::new(
@@ -151,7 +154,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                         "Use a timestamp such as 20240101120000 or a short hash; no dashes, dots, colons or spaces.",
                     )
                     .at(1, field.value_at + 1)
-                    .corrected(suggest(value)),
+                    .corrected(suggested.clone()),
                 ),
             }
         } else {
@@ -163,7 +166,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                         "Write the field name in lower case: `id=`.",
                     )
                     .at(1, field.name_at + 1)
-                    .corrected(suggest(value)),
+                    .corrected(suggested.clone()),
                 );
             } else if field.name == "v" {
                 findings.push(
@@ -202,7 +205,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 "Add an id that you change every time you edit the policy.",
             )
             .at(1, value.len().max(1))
-            .corrected(suggest(value)),
+            .corrected(suggested.clone()),
         );
     }
 
