@@ -43,6 +43,9 @@ pub fn records() -> Vec<(&'static str, Vec<u8>)> {
         ("txt: extension fields", fill("v=STSv1; id=1", ";a=b")),
         ("txt: empty fields", fill("v=STSv1; id=1", "; ;")),
         ("tlsrpt: bad rua list", fill("v=TLSRPTv1; rua=", "x,")),
-        ("tlsrpt: extension fields", fill("v=TLSRPTv1; rua=mailto:a@b.c", ";a=b")),
+        (
+            "tlsrpt: extension fields",
+            fill("v=TLSRPTv1; rua=mailto:a@b.c", ";a=b"),
+        ),
     ]
 }

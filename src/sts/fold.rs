@@ -205,14 +205,21 @@ mod tests {
     use super::*;
 
     fn blank(n: usize) -> Finding {
-        Finding::new(Code::PolicyBlankLine, format!("Line {n} is empty."), "Remove it.").at(n, 1)
+        Finding::new(
+            Code::PolicyBlankLine,
+            format!("Line {n} is empty."),
+            "Remove it.",
+        )
+        .at(n, 1)
     }
 
     #[test]
     fn a_few_repeats_stay_separate() {
         let list = fold((1..=KEEP).map(blank).collect());
         assert_eq!(list.len(), KEEP);
-        assert!(list.iter().all(|f| f.count.is_none() && f.more_positions.is_empty()));
+        assert!(list
+            .iter()
+            .all(|f| f.count.is_none() && f.more_positions.is_empty()));
     }
 
     #[test]
@@ -233,7 +240,11 @@ mod tests {
         assert_eq!(list[0].position, Some(Position::new(1, 1)));
         assert_eq!(list[0].more_positions.len(), POSITIONS - 1);
         assert_eq!(list[0].more_positions[0], Position::new(2, 1));
-        assert!(list[0].message.contains("65000 times"), "{}", list[0].message);
+        assert!(
+            list[0].message.contains("65000 times"),
+            "{}",
+            list[0].message
+        );
         assert_eq!(list[1].code, Code::PolicySyntax);
         assert_eq!(list[1].count, None);
     }

@@ -45,9 +45,7 @@ impl Lint {
 pub fn lint(kind: Kind, input: &[u8], domain: Option<&str>) -> Lint {
     match kind {
         Kind::Txt => Lint::from(fold::fold(txt::check(&String::from_utf8_lossy(input)).1)),
-        Kind::Tlsrpt => Lint::from(fold::fold(
-            tlsrpt::check(&String::from_utf8_lossy(input)).1,
-        )),
+        Kind::Tlsrpt => Lint::from(fold::fold(tlsrpt::check(&String::from_utf8_lossy(input)).1)),
         Kind::Policy => Lint::from(policy::lint(input, domain)),
     }
 }
@@ -113,7 +111,10 @@ pub(crate) fn advice<'a>(
             out.add(Code::PolicyMxPlaceholder, None, || {
                 Finding::new(
                     Code::PolicyMxPlaceholder,
-                    format!("`mx: {}` looks like a template placeholder, not a real mail server.", shown(wildcard, base)),
+                    format!(
+                        "`mx: {}` looks like a template placeholder, not a real mail server.",
+                        shown(wildcard, base)
+                    ),
                     "Replace it with the host names of your MX records (`dig MX yourdomain`).",
                 )
             });

@@ -426,15 +426,19 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
     let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
     let content = line.get(lead..).unwrap_or_default();
     if content.starts_with('#') {
-        f.add(Code::PolicyComment, Some(Position::new(n, lead + 1)), || {
-            comment(n, lead + 1, content)
-        });
+        f.add(
+            Code::PolicyComment,
+            Some(Position::new(n, lead + 1)),
+            || comment(n, lead + 1, content),
+        );
         return None;
     }
     if lead > 0 {
-        f.add(Code::PolicyLeadingWhitespace, Some(Position::new(n, 1)), || {
-            leading_whitespace(n, lead, content)
-        });
+        f.add(
+            Code::PolicyLeadingWhitespace,
+            Some(Position::new(n, 1)),
+            || leading_whitespace(n, lead, content),
+        );
     }
     // Whitespace holds no colon, so the line's first is the content's.
     let Some(colon) = l.colon.map(|c| c - lead) else {
@@ -457,22 +461,28 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
         });
     }
     if !is_ext_name(key) {
-        f.add(Code::PolicyFieldName, Some(Position::new(n, lead + 1)), || {
-            bad_field_name(n, lead + 1, key)
-        });
+        f.add(
+            Code::PolicyFieldName,
+            Some(Position::new(n, lead + 1)),
+            || bad_field_name(n, lead + 1, key),
+        );
         return None;
     }
     if value.len() < value_full.len() {
         let col = value_col + value.len();
-        f.add(Code::PolicyTrailingWhitespace, Some(Position::new(n, col)), || {
-            trailing_whitespace(n, col, key, value)
-        });
+        f.add(
+            Code::PolicyTrailingWhitespace,
+            Some(Position::new(n, col)),
+            || trailing_whitespace(n, col, key, value),
+        );
     }
     let ctl = if l.unusual { control(value) } else { None };
     if let Some((i, c)) = ctl {
-        f.add(Code::PolicyControlChar, Some(Position::new(n, value_col + i)), || {
-            control_char(n, value_col + i, key, c)
-        });
+        f.add(
+            Code::PolicyControlChar,
+            Some(Position::new(n, value_col + i)),
+            || control_char(n, value_col + i, key, c),
+        );
     }
     Some(Field {
         n,
@@ -486,7 +496,7 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
 /// The first control character other than CR (reported on its own) and
 /// its byte offset. Printable ASCII, the common case, is one byte test.
 fn control(value: &str) -> Option<(usize, char)> {
-    let from = value.bytes().position(|b| b < 0x20 || b >= 0x7f)?;
+    let from = value.bytes().position(|b| !(0x20..0x7f).contains(&b))?;
     value
         .get(from..)?
         .char_indices()
@@ -628,7 +638,6 @@ fn no_colon(n: usize, lead: usize, content: &str) -> Finding {
         .at(n, lead + 1),
     }
 }
-
 
 /// The fields read so far, RFC 8461 §3.2, borrowing from the body. Of a
 /// repeated field other than `mx` only the first counts.
@@ -884,9 +893,7 @@ impl<'a> Fields<'a> {
             let mut at = (h as usize) & mask;
             let mut probes = 0;
             loop {
-                let Some(slot) = slots.get_mut(at) else {
-                    return None;
-                };
+                let slot = slots.get_mut(at)?;
                 if *slot == 0 {
                     *slot = i + 1;
                     break;
@@ -915,11 +922,7 @@ impl<'a> Fields<'a> {
             if run.len() < 2 {
                 continue;
             }
-            run.sort_unstable_by(|a, b| {
-                self.mx[a.1]
-                    .key_cmp(&self.mx[b.1])
-                    .then(a.1.cmp(&b.1))
-            });
+            run.sort_unstable_by(|a, b| self.mx[a.1].key_cmp(&self.mx[b.1]).then(a.1.cmp(&b.1)));
             let mut first = run[0].1;
             for &(_, i) in &run[1..] {
                 if self.mx[i].key_cmp(&self.mx[first]).is_eq() {
@@ -937,14 +940,18 @@ impl<'a> Fields<'a> {
         for (i, first) in dups {
             let (m, first) = (&self.mx[i], self.mx[first].n);
             let (n, value) = (m.n, m.value);
-            f.add(Code::PolicyMxDuplicate, Some(Position::new(n, m.col)), || {
-                Finding::new(
-                    Code::PolicyMxDuplicate,
-                    format!("Line {n}: mx `{value}` repeats line {first}."),
-                    "Remove the repeated line.",
-                )
-                .at(n, m.col)
-            });
+            f.add(
+                Code::PolicyMxDuplicate,
+                Some(Position::new(n, m.col)),
+                || {
+                    Finding::new(
+                        Code::PolicyMxDuplicate,
+                        format!("Line {n}: mx `{value}` repeats line {first}."),
+                        "Remove the repeated line.",
+                    )
+                    .at(n, m.col)
+                },
+            );
         }
     }
 
@@ -959,14 +966,18 @@ impl<'a> Fields<'a> {
             value_col,
         } = *field;
         if value.is_empty() {
-            f.add(Code::PolicySyntax, Some(Position::new(n, value_col)), || {
-                Finding::new(
-                    Code::PolicySyntax,
-                    format!("Line {n}: the field `{key}` has no value; every field needs one."),
-                    "Give the field a value or delete the line.",
-                )
-                .at(n, value_col)
-            });
+            f.add(
+                Code::PolicySyntax,
+                Some(Position::new(n, value_col)),
+                || {
+                    Finding::new(
+                        Code::PolicySyntax,
+                        format!("Line {n}: the field `{key}` has no value; every field needs one."),
+                        "Give the field a value or delete the line.",
+                    )
+                    .at(n, value_col)
+                },
+            );
         } else {
             self.extensions.push((key, value));
         }
@@ -1237,7 +1248,11 @@ fn guess_field(key: &str) -> Option<&'static str> {
     let mut squeezed = [0u8; 32];
     let mut s = 0;
     for (i, b) in k.iter().enumerate() {
-        let b = if *b == b'-' { b'_' } else { b.to_ascii_lowercase() };
+        let b = if *b == b'-' {
+            b'_'
+        } else {
+            b.to_ascii_lowercase()
+        };
         buf[i] = b;
         if b != b'_' {
             squeezed[s] = b;
@@ -1295,7 +1310,6 @@ fn line_col(body: &[u8], offset: usize) -> (usize, usize) {
         + 1;
     (line, col)
 }
-
 
 /// Recognises bodies that are some other document: an HTML page (often an
 /// error page or a single-page app's index), an RTF file, Jekyll source.
