@@ -100,6 +100,8 @@ pub enum PatternError {
 impl PatternError {
     /// A sentence naming the problem, for findings and the CLI.
     pub fn describe(&self, value: &str) -> String {
+        // A hostile policy may hold a 64 KiB value: quote its start only.
+        let value = &short(value);
         match self {
             PatternError::Empty => "the mx value is empty".to_string(),
             PatternError::ULabel(Some(a)) => format!("`{value}` is a Unicode (U-label) name; policies must use the A-label `{a}`"),
@@ -114,10 +116,18 @@ impl PatternError {
                 c if c.is_whitespace() => format!("`{value}` contains whitespace; each mx line holds one host name"),
                 _ => format!("`{value}` contains `{}`, which host names cannot have", c.escape_default()),
             },
-            PatternError::Hyphen(l) => format!("the label `{l}` in `{value}` starts or ends with `-`"),
-            PatternError::LabelTooLong(l) => format!("the label `{l}` in `{value}` is over {MAX_LABEL} characters"),
+            PatternError::Hyphen(l) => format!("the label `{}` in `{value}` starts or ends with `-`", short(l)),
+            PatternError::LabelTooLong(l) => format!("the label `{}` in `{value}` is {} characters, over {MAX_LABEL}", short(l), l.len()),
             PatternError::NameTooLong(n) => format!("`{value}` is {n} characters, over the {MAX_NAME} DNS allows"),
         }
+    }
+}
+
+/// The first 45 characters and "...", for quoting a long value in a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(45) {
+        Some((i, _)) if s.chars().count() > 48 => format!("{}...", &s[..i]),
+        _ => s.to_string(),
     }
 }
 
