@@ -225,7 +225,7 @@ fn soak_hostile(n: u64) -> u64 {
         };
         shapes.push((name, kind, body));
     }
-    let mut rng = Rng(0x5EED_0F_4057_11E5);
+    let mut rng = Rng(0x5EED_0F40_5711_E5A5);
     let rounds = (n / 1000).max(1);
     let (mut tried, mut failed) = (0u64, 0u64);
     let mut first = None;
