@@ -31,8 +31,10 @@ struct Tally {
     count: usize,
     /// Indices in the list of the findings built for the first occurrences.
     kept: [usize; KEEP],
-    /// The first [`POSITIONS`] positions, for the folded finding.
-    positions: Vec<Position>,
+    /// The first position, and the next [`POSITIONS`]` - 1` (kept apart so
+    /// that a code seen once costs no allocation).
+    first_at: Option<Position>,
+    more_at: Vec<Position>,
 }
 
 /// A list of findings that folds repeats as they come.
@@ -88,8 +90,10 @@ impl Findings {
         }
         tally.count += 1;
         if let Some(p) = at {
-            if tally.positions.len() < POSITIONS {
-                tally.positions.push(p);
+            if tally.first_at.is_none() {
+                tally.first_at = Some(p);
+            } else if tally.more_at.len() < POSITIONS - 1 {
+                tally.more_at.push(p);
             }
         }
     }
@@ -139,7 +143,8 @@ impl Findings {
             severity,
             count: 0,
             kept: [0; KEEP],
-            positions: Vec::new(),
+            first_at: None,
+            more_at: Vec::new(),
         });
         let i = self.tally.len() - 1;
         if first == 0 {
@@ -159,9 +164,10 @@ impl Findings {
             let Some(f) = list.get_mut(t.kept[0]) else {
                 continue;
             };
-            f.message.push_str(&also(t.count, &t.positions));
+            let positions: Vec<Position> = t.first_at.into_iter().chain(t.more_at).collect();
+            f.message.push_str(&also(t.count, &positions));
             f.count = Some(t.count);
-            f.more_positions = t.positions.into_iter().skip(1).collect();
+            f.more_positions = positions.into_iter().skip(1).collect();
             drop.extend_from_slice(&t.kept[1..]);
         }
         if !drop.is_empty() {

@@ -214,19 +214,21 @@ pub fn duration(secs: u64) -> String {
 /// Names from documentation templates: the RFC 2606 example domains and the
 /// "your-..." wording of copy-paste guides.
 fn is_placeholder(base: &str) -> bool {
-    // The last eleven bytes, lower-cased once for the three comparisons.
+    // The last eleven bytes, lower-cased once for the three comparisons
+    // (`| 0x20` lower-cases the letters, digits, `-` and `.` of a valid
+    // pattern and never turns another byte into one of those letters).
     let b = base.as_bytes();
     let mut tail = [0u8; 11];
     let example = b.len() >= 11
         && (b.len() == 11 || b.get(b.len() - 12) == Some(&b'.'))
         && b.get(b.len() - 11..).is_some_and(|t| {
             for (d, s) in tail.iter_mut().zip(t) {
-                *d = s.to_ascii_lowercase();
+                *d = s | 0x20;
             }
             [b"example.com", b"example.net", b"example.org"].contains(&&tail)
         });
     example
-        || (base.as_bytes().iter().any(|b| b | 0x20 == b'y')
+        || (b.iter().fold(false, |seen, c| seen | (c | 0x20 == b'y'))
             && base.split('.').any(|l| {
                 l.get(..4)
                     .is_some_and(|head| head.eq_ignore_ascii_case("your"))

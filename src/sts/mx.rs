@@ -157,23 +157,25 @@ fn quick_pattern(value: &str) -> Option<PatternRef<'_>> {
     if b.is_empty() || b.len() > MAX_NAME {
         return None;
     }
-    let mut label = 0usize;
-    let mut prev = DOT;
-    for &c in b {
-        let class = LDH[usize::from(c)];
-        if class == ALNUM {
-            label += 1;
-            prev = ALNUM;
-            continue;
-        }
-        match class {
-            HYPHEN if prev != DOT => label += 1,
-            DOT if prev == ALNUM && label <= MAX_LABEL => label = 0,
+    // Letters and digits cost a table lookup each; the rules about labels
+    // are checked at the `-` and `.` bytes and at the end.
+    let mut label_start = 0usize;
+    let mut i = 0usize;
+    while let Some(&c) = b.get(i) {
+        match LDH[usize::from(c)] {
+            ALNUM => {}
+            HYPHEN if i > label_start => {}
+            DOT if i > label_start
+                && i - label_start <= MAX_LABEL
+                && b.get(i - 1) != Some(&b'-') =>
+            {
+                label_start = i + 1;
+            }
             _ => return None,
         }
-        prev = class;
+        i += 1;
     }
-    if prev != ALNUM || label > MAX_LABEL {
+    if label_start >= b.len() || b.len() - label_start > MAX_LABEL || b.last() == Some(&b'-') {
         return None;
     }
     Some(PatternRef { wildcard, base })
@@ -358,4 +360,46 @@ pub fn reference_policy_matches(candidate: &str, patterns: &[&str]) -> bool {
         }
         false
     })
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::{pattern_or_error, quick_pattern};
+
+    /// The one-pass check accepts exactly what the full check accepts: every
+    /// string of up to six characters over the bytes that matter.
+    #[test]
+    fn the_quick_check_agrees_with_the_full_one() {
+        let alphabet = [b'a', b'Z', b'1', b'-', b'.', b'*', b'_'];
+        let mut tried = 0;
+        for len in 1..=6u32 {
+            for mut k in 0..alphabet.len().pow(len) {
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    s.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                let s = String::from_utf8(s).unwrap();
+                if let Some(q) = quick_pattern(&s) {
+                    assert_eq!(Ok(q), pattern_or_error(&s), "{s}");
+                } else {
+                    assert!(pattern_or_error(&s).is_err(), "{s}");
+                }
+                tried += 1;
+            }
+        }
+        for long in [
+            format!("{}.com", "a".repeat(63)),
+            format!("{}.com", "a".repeat(64)),
+            vec!["a".repeat(50); 5].join("."),
+            vec!["a".repeat(50); 6].join("."),
+        ] {
+            assert_eq!(
+                quick_pattern(&long).is_some(),
+                pattern_or_error(&long).is_ok(),
+                "{long}"
+            );
+        }
+        assert!(tried > 100_000);
+    }
 }

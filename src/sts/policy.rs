@@ -423,7 +423,7 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
         });
         return None;
     }
-    let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let lead = wsp_len(line.as_bytes());
     let content = line.get(lead..).unwrap_or_default();
     if content.starts_with('#') {
         f.add(
@@ -448,11 +448,11 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
         return None;
     };
     let key_raw = content.get(..colon).unwrap_or_default();
-    let key = key_raw.trim_end_matches([' ', '\t']);
+    let key = trim_wsp_end(key_raw);
     let after = content.get(colon + 1..).unwrap_or_default();
-    let value_full = after.trim_start_matches([' ', '\t']);
-    let value_lead = after.len() - value_full.len();
-    let value = value_full.trim_end_matches([' ', '\t']);
+    let value_lead = wsp_len(after.as_bytes());
+    let value_full = after.get(value_lead..).unwrap_or_default();
+    let value = trim_wsp_end(value_full);
     let value_col = lead + colon + 1 + value_lead + 1;
     if key.len() != key_raw.len() {
         let col = lead + key.len() + 1;
@@ -491,6 +491,22 @@ fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
         value,
         value_col,
     })
+}
+
+/// Leading spaces and tabs (`WSP`), in bytes.
+fn wsp_len(b: &[u8]) -> usize {
+    b.iter().take_while(|&&c| c == b' ' || c == b'\t').count()
+}
+
+/// `s` without trailing spaces and tabs.
+fn trim_wsp_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let end = b.len()
+        - b.iter()
+            .rev()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+    s.get(..end).unwrap_or(s)
 }
 
 /// The first control character other than CR (reported on its own) and
