@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::finding::{self, Code, Finding};
-use super::fold::{self, Findings};
+use super::fold::Findings;
 use super::policy::{self, Mode, Partial};
 use super::{tlsrpt, txt};
 
@@ -44,8 +44,8 @@ impl Lint {
 /// are folded ([`super::fold`]).
 pub fn lint(kind: Kind, input: &[u8], domain: Option<&str>) -> Lint {
     match kind {
-        Kind::Txt => Lint::from(fold::fold(txt::check(&String::from_utf8_lossy(input)).1)),
-        Kind::Tlsrpt => Lint::from(fold::fold(tlsrpt::check(&String::from_utf8_lossy(input)).1)),
+        Kind::Txt => Lint::from(txt::check(&String::from_utf8_lossy(input)).1),
+        Kind::Tlsrpt => Lint::from(tlsrpt::check(&String::from_utf8_lossy(input)).1),
         Kind::Policy => Lint::from(policy::lint(input, domain)),
     }
 }

@@ -1281,7 +1281,9 @@ fn guess_field(key: &str) -> Option<&'static str> {
         let kb = name.as_bytes();
         let near = lower == kb
             || squeezed == *bare
-            || (kb.len() > 2 && lower.len() <= 8 && edit_distance(lower, kb) <= 1)
+            || (kb.len() > 2
+                && lower.len().abs_diff(kb.len()) <= 1
+                && edit_distance(lower, kb) <= 1)
             || (kb.len() == 2 && lower.len() == 3 && lower.windows(2).any(|w| w == kb));
         near.then_some(*name)
     })
