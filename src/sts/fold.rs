@@ -98,6 +98,33 @@ impl Findings {
         }
     }
 
+    /// `k` occurrences of `code` at column 1 of the lines from `line` on, as
+    /// `k` calls of [`Findings::add`] would record them, in constant time
+    /// once the kept findings and listed positions are full (65 000 empty
+    /// lines cost a count).
+    pub fn add_lines(
+        &mut self,
+        code: Code,
+        line: usize,
+        k: usize,
+        mut build: impl FnMut(usize) -> Finding,
+    ) {
+        let severity = code.entry().severity;
+        for i in 0..k {
+            let t = self.tally_of(code, severity);
+            let tally = &mut self.tally[t];
+            if tally.count >= KEEP && tally.more_at.len() + 1 >= POSITIONS {
+                tally.count += k - i;
+                if severity == Severity::Error {
+                    self.errors += k - i;
+                }
+                return;
+            }
+            let n = line + i;
+            self.add_as(code, severity, Some(Position::new(n, 1)), || build(n));
+        }
+    }
+
     /// Adds a finding already built.
     pub fn push(&mut self, f: Finding) {
         self.add_as(f.code, f.severity, f.position, || f);
@@ -253,6 +280,20 @@ mod tests {
         );
         assert_eq!(list[1].code, Code::PolicySyntax);
         assert_eq!(list[1].count, None);
+    }
+
+    #[test]
+    fn a_run_of_lines_counts_like_one_by_one() {
+        let mut one = Findings::new();
+        for n in 5..5 + 1000 {
+            one.add(Code::PolicyBlankLine, Some(Position::new(n, 1)), || {
+                blank(n)
+            });
+        }
+        let mut run = Findings::new();
+        run.add_lines(Code::PolicyBlankLine, 5, 1000, blank);
+        assert!(run.has_error());
+        assert_eq!(run.finish(), one.finish());
     }
 
     #[test]

@@ -207,6 +207,25 @@ fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
     let mut start = 0;
     let mut n = 0;
     while start < bytes.len() {
+        // A run of empty lines ending in LF (a hostile body may be little
+        // else) is counted at once: all are trailing or none is.
+        let empty = bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n')
+            .count();
+        if empty > 0 {
+            first_lf.get_or_insert(n + 1);
+            ends.lf += empty;
+            let trailing = start >= content_end;
+            f.add_lines(Code::PolicyBlankLine, n + 1, empty, |line| {
+                blank_line(line, "", trailing)
+            });
+            n += empty;
+            start += empty;
+            continue;
+        }
         n += 1;
         let scan = scan_line(bytes, start);
         let mut end = scan.end;
