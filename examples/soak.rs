@@ -2,7 +2,9 @@
 //! soak -- [INPUTS_PER_PARSER]` (default one million). Inputs are random
 //! bytes and mutations of real and RFC inputs; each must be handled without a
 //! panic and keep the parsers' invariants. Prints how many inputs each parser
-//! tried and how many failed; exits 1 if any did.
+//! tried and how many failed; exits 1 if any did. The hostile 64 KiB shapes
+//! of `shared/hostile.rs` (blank lines, repeated fields, bad lines, ...),
+//! mutated, must each give at most a handful of (folded) findings.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -10,6 +12,12 @@ use mtasts::sts::generate::{generate, IdStrategy, Request};
 use mtasts::sts::lint::{lint, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{domain, mx, policy, tlsrpt, txt};
+
+#[path = "shared/hostile.rs"]
+mod hostile;
+
+/// Findings a 64 KiB body may produce at most once repeats are folded.
+const MAX_FINDINGS: usize = 20;
 
 struct Rng(u64);
 
@@ -173,6 +181,7 @@ fn main() {
         }),
     ];
     let mut failed_total = 0;
+    failed_total += soak_hostile(n);
     for (name, check) in checks {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ name.len() as u64);
         let mut failed = 0u64;
@@ -198,4 +207,52 @@ fn main() {
         failed_total += failed;
     }
     std::process::exit(i32::from(failed_total > 0));
+}
+
+/// The hostile 64 KiB shapes, each as is and with random pieces spliced in
+/// (about one per thousand inputs of the random run): the findings must
+/// stay few whatever the body.
+fn soak_hostile(n: u64) -> u64 {
+    let mut shapes: Vec<(&str, Kind, Vec<u8>)> = hostile::policies()
+        .into_iter()
+        .map(|(name, body)| (name, Kind::Policy, body))
+        .collect();
+    for (name, body) in hostile::records() {
+        let kind = if name.starts_with("txt") {
+            Kind::Txt
+        } else {
+            Kind::Tlsrpt
+        };
+        shapes.push((name, kind, body));
+    }
+    let mut rng = Rng(0x5EED_0F40_5711_E5A5);
+    let rounds = (n / 1000).max(1);
+    let (mut tried, mut failed) = (0u64, 0u64);
+    let mut first = None;
+    for (name, kind, body) in &shapes {
+        for round in 0..rounds {
+            let mut b = body.clone();
+            if round > 0 {
+                for _ in 0..=rng.below(20) {
+                    let at = rng.below(b.len() + 1);
+                    let p = PIECES[rng.below(PIECES.len())];
+                    b.splice(at..at, p.iter().copied());
+                }
+            }
+            tried += 1;
+            let outcome = catch_unwind(AssertUnwindSafe(|| lint(*kind, &b, Some("example.com"))));
+            let err = match outcome {
+                Ok(l) if l.findings.len() <= MAX_FINDINGS => continue,
+                Ok(l) => format!("{} findings", l.findings.len()),
+                Err(_) => "panic".to_string(),
+            };
+            failed += 1;
+            first.get_or_insert(format!("{name} round {round}: {err}"));
+        }
+    }
+    println!("{:<9} tried {tried:>9}  failed {failed}", "hostile");
+    if let Some(f) = first {
+        println!("          first failure: {f}");
+    }
+    failed
 }

@@ -86,6 +86,7 @@ const PINNED: &[&str] = &[
     "tlsrpt-ignored-record",
     "tlsrpt-version",
     "tlsrpt-syntax",
+    "tlsrpt-space-before-semicolon",
     "tlsrpt-rua-missing",
     "tlsrpt-rua-invalid",
     "tlsrpt-rua-scheme",

@@ -614,6 +614,44 @@ fn compression_pointer_loops_are_caught() {
     assert_eq!(e.kind, WireErrorKind::PointerLoop);
 }
 
+/// A question for `a`, an unknown-type record whose data is a chain of
+/// `hops` compression pointers, each pointing at the one before (the first
+/// at the question name: every hop points backwards, as the loop rule
+/// wants), and an A record whose owner is the end of the chain.
+fn pointer_chain(hops: usize) -> Vec<u8> {
+    let mut m = header(QR, 1, 2, 0, 0);
+    m.extend_from_slice(&[1, b'a', 0, 0, 1, 0, 1]); // 12..19
+    let chain_at = 19 + 12; // after the record's owner, type, class, TTL, length
+    let mut chain = Vec::new();
+    for k in 0..hops {
+        let target = if k == 0 { 12 } else { chain_at + 2 * (k - 1) };
+        chain.extend_from_slice(&[0xc0 | (target >> 8) as u8, target as u8]);
+    }
+    m.extend_from_slice(&rr_raw(&[0xc0, 12], 65_280, 60, &chain));
+    let last = chain_at + 2 * (hops - 1);
+    m.extend_from_slice(&rr_raw(
+        &[0xc0 | (last >> 8) as u8, last as u8],
+        T_A,
+        60,
+        &[192, 0, 2, 1],
+    ));
+    m
+}
+
+#[test]
+fn compression_pointer_chains_are_capped_per_name() {
+    // A chain as long as the cap still reads (the owner is `a`).
+    let ok = pointer_chain(dns::MAX_POINTER_HOPS - 1);
+    let r = dns::parse_response(&ok, RecordType::A).unwrap();
+    assert_eq!(r.answers.len(), 2);
+    // One more hop is refused, so a 64 KB answer of names walking a
+    // 30 000-pointer chain costs at most the cap per name.
+    for hops in [dns::MAX_POINTER_HOPS + 1, 30_000] {
+        let e = dns::parse_response(&pointer_chain(hops), RecordType::A).unwrap_err();
+        assert_eq!(e.kind, WireErrorKind::PointerChain, "{hops} hops");
+    }
+}
+
 #[test]
 fn unknown_label_type_and_overlong_name() {
     let mut m = header(QR, 1, 0, 0, 0);

@@ -80,3 +80,48 @@ fn bad_input_gets_a_specific_message() {
         assert!(e.message.contains(says), "{input}: {}", e.message);
     }
 }
+
+#[test]
+fn names_that_browsers_and_resolvers_read_as_addresses_are_refused() {
+    for input in [
+        "127.1",
+        "0x7f.0.0.1",
+        "0177.0.0.1",
+        "1.2.3",
+        "10.0.0.1.",
+        "example.0x1f",
+        "mta-sts.192.0.2.1",
+        // Full-width digits and ideographic full stops: 127.0.0.1 after UTS 46.
+        "\u{ff11}\u{ff12}\u{ff17}\u{3002}\u{ff10}\u{3002}\u{ff10}\u{3002}\u{ff11}",
+        "https://0x7f000001/",
+    ] {
+        let e = normalise(input).expect_err(input);
+        assert_eq!(e.kind, DomainErrorKind::IpAddress, "{input}: {}", e.message);
+        assert!(e.message.contains("IP address"), "{input}: {}", e.message);
+    }
+    // A number inside the name is fine; only the last label decides.
+    for ok in ["123.example.com", "0x7f.example.com", "mail2.example.net"] {
+        assert!(normalise(ok).is_ok(), "{ok}");
+    }
+}
+
+#[test]
+fn the_length_limit_leaves_room_for_every_name_the_check_looks_up() {
+    use mtasts::sts::domain::{MAX_CHECKED_NAME, MAX_NAME};
+    // Labels of 60 characters, trimmed to the exact length wanted.
+    let name_of = |len: usize| {
+        let mut s = vec!["a".repeat(60); 5].join(".");
+        s.truncate(len - 4);
+        let s = s.trim_end_matches('.').to_string();
+        let s = format!("{}{}.com", s, "b".repeat(len - 4 - s.len()));
+        assert_eq!(s.len(), len);
+        s
+    };
+    let fits = normalise(&name_of(MAX_CHECKED_NAME)).unwrap();
+    for name in [fits.txt_name(), fits.tlsrpt_name(), fits.policy_host()] {
+        assert!(name.len() <= MAX_NAME, "{} characters", name.len());
+    }
+    let e = normalise(&name_of(MAX_CHECKED_NAME + 1)).unwrap_err();
+    assert_eq!(e.kind, DomainErrorKind::NameTooLong);
+    assert!(e.message.contains("_smtp._tls."), "{}", e.message);
+}

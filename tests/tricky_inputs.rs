@@ -114,11 +114,12 @@ fn policy_bodies_that_break_several_rules_at_once() {
             false,
             &[
                 "policy-mx-ip warning 3:5",
-                "policy-mx-duplicate info 5:5",
                 "policy-max-age-too-large error 6:10",
                 "policy-syntax error 7:7",
                 "policy-unknown-field info 7:1",
                 "policy-unknown-field warning 8:1",
+                // Duplicates are found after the last line, in one sort.
+                "policy-mx-duplicate info 5:5",
                 "policy-lf-line-endings info",
             ],
         ),
@@ -324,4 +325,73 @@ fn observations_that_touch_several_rules_at_once() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_servfail_is_explained_once() {
+    let mut sts_txt = Lookup::status(DnsStatus::ServFail);
+    sts_txt.detail = Some(mtasts::sts::dns::Outcome::ServFail.describe());
+    let r = build(Observations {
+        sts_txt,
+        ..healthy()
+    });
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.code == mtasts::sts::Code::TxtLookupFailed)
+        .expect("txt-lookup-failed");
+    assert_eq!(f.message.matches("DNSSEC").count(), 1, "{}", f.message);
+}
+
+#[test]
+fn a_max_age_in_seconds_is_not_repeated_in_words() {
+    let l = mtasts::sts::lint::lint(
+        mtasts::sts::lint::Kind::Policy,
+        b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.net\r\nmax_age: 86399\r\n",
+        Some("example.net"),
+    );
+    let f = l
+        .findings
+        .iter()
+        .find(|f| f.code == mtasts::sts::Code::MaxAgeShort)
+        .unwrap();
+    assert!(
+        f.message
+            .contains("max_age is 86399 seconds, under one day"),
+        "{}",
+        f.message
+    );
+    // Under a week in enforce mode: a warning that says why.
+    let l = mtasts::sts::lint::lint(
+        mtasts::sts::lint::Kind::Policy,
+        b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.net\r\nmax_age: 86400\r\n",
+        Some("example.net"),
+    );
+    let f = l
+        .findings
+        .iter()
+        .find(|f| f.code == mtasts::sts::Code::MaxAgeUnderWeek)
+        .unwrap();
+    assert_eq!(f.severity, mtasts::sts::Severity::Warning);
+    assert!(f.message.contains("86400 seconds (1 day)"), "{}", f.message);
+    assert!(f.message.contains("strips TLS"), "{}", f.message);
+}
+
+#[test]
+fn tlsrpt_space_before_the_first_semicolon_is_a_warning() {
+    let l = mtasts::sts::lint::lint(
+        mtasts::sts::lint::Kind::Tlsrpt,
+        b"v=TLSRPTv1 ; rua=mailto:tls@example.com",
+        None,
+    );
+    let f = l
+        .findings
+        .iter()
+        .find(|f| f.code == mtasts::sts::Code::TlsrptSpaceBeforeSemicolon)
+        .expect("tlsrpt-space-before-semicolon");
+    assert_eq!(f.severity, mtasts::sts::Severity::Warning);
+    assert_eq!(
+        f.corrected.as_deref(),
+        Some("v=TLSRPTv1; rua=mailto:tls@example.com")
+    );
 }

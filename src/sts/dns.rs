@@ -20,6 +20,10 @@ use serde::{Deserialize, Serialize};
 pub const HEADER_LEN: usize = 12;
 /// Longest name on the wire, length octets included (RFC 1035 §2.3.4).
 pub const MAX_WIRE_NAME: usize = 255;
+/// Compression pointers followed while reading one name. Real compressors
+/// need a handful; without a cap, a 64 KB answer of names that each walk a
+/// chain of thousands of backward pointers costs quadratic time.
+pub const MAX_POINTER_HOPS: usize = 32;
 /// Longest label, RFC 1035 §2.3.4.
 pub const MAX_LABEL: usize = 63;
 /// EDNS0 UDP payload size advertised in queries: the DNS Flag Day 2020 value,
@@ -267,6 +271,8 @@ pub enum WireErrorKind {
     /// position already visited for this name: the only way to guarantee the
     /// walk ends (RFC 1035 §4.1.4 pointers refer to a *prior* occurrence).
     PointerLoop,
+    /// More than [`MAX_POINTER_HOPS`] compression pointers in one name.
+    PointerChain,
     /// Label type 01 or 10 (RFC 6891 §5 retired extended labels).
     BadLabelType,
     /// A name over 255 octets (RFC 1035 §2.3.4).
@@ -286,6 +292,7 @@ impl WireErrorKind {
         match self {
             WireErrorKind::Truncated => "message ends inside a field",
             WireErrorKind::PointerLoop => "compression pointer does not point backwards (loop)",
+            WireErrorKind::PointerChain => "too many compression pointers in one name",
             WireErrorKind::BadLabelType => "unknown label type",
             WireErrorKind::NameTooLong => "name longer than 255 octets",
             WireErrorKind::BadRdata => "record data does not match its length",
@@ -943,6 +950,7 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), WireError> {
     let mut floor = start;
     let mut end_in_place = None;
     let mut wire_len = 0usize;
+    let mut hops = 0usize;
     loop {
         let len = *msg
             .get(pos)
@@ -977,6 +985,10 @@ fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), WireError> {
                 let target = (usize::from(len & 0x3f) << 8) | usize::from(lo);
                 if target >= floor {
                     return Err(WireError::at(pos, WireErrorKind::PointerLoop));
+                }
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return Err(WireError::at(pos, WireErrorKind::PointerChain));
                 }
                 if end_in_place.is_none() {
                     end_in_place = Some(pos + 2);

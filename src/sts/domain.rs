@@ -12,6 +12,12 @@ pub const MAX_LABEL: usize = 63;
 /// Longest name in presentation form without the trailing dot, RFC 1035 §2.3.4.
 pub const MAX_NAME: usize = 253;
 
+/// The longest name the check puts in front of the domain: `mta-sts.`
+/// (RFC 8461 §3.3), `_mta-sts.` (§3.1), `_smtp._tls.` (RFC 8460 §3).
+pub const LONGEST_PREFIX: &str = "_smtp._tls.";
+/// The longest domain whose every looked-up name fits in [`MAX_NAME`].
+pub const MAX_CHECKED_NAME: usize = MAX_NAME - LONGEST_PREFIX.len();
+
 /// A domain ready to check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Domain {
@@ -269,11 +275,21 @@ pub fn normalise_with(
             ascii = ascii[prefix.len()..].to_string();
         }
     }
-    if ascii.len() > MAX_NAME {
+    // After UTS 46: full-width digits and ideographic dots only now read
+    // as `127.0.0.1`.
+    if ends_in_a_number(&ascii) {
+        return Err(err(
+            DomainErrorKind::IpAddress,
+            format!(
+                "`{s}` is an IP address (its last part is a number, which no top-level domain is); MTA-STS policies belong to domain names (RFC 8461 §3.4). Enter the mail domain, for example example.com."
+            ),
+        ));
+    }
+    if ascii.len() > MAX_CHECKED_NAME {
         return Err(err(
             DomainErrorKind::NameTooLong,
             format!(
-                "The name is {} characters long; DNS allows at most {MAX_NAME} (RFC 1035 §2.3.4).",
+                "The name is {} characters long; with `{LONGEST_PREFIX}` in front (where the TLS-RPT record lives) it would pass the {MAX_NAME} DNS allows (RFC 1035 §2.3.4), so at most {MAX_CHECKED_NAME} can be checked.",
                 ascii.len()
             ),
         ));
@@ -333,11 +349,25 @@ pub fn looks_like_ip(s: &str) -> bool {
     {
         return true;
     }
-    let parts: Vec<&str> = s.trim_end_matches('.').split('.').collect();
-    parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    let mut parts = 0;
+    s.trim_end_matches('.').split('.').all(|p| {
+        parts += 1;
+        parts <= 4 && !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+    }) && parts == 4
+}
+
+/// The WHATWG URL "ends in a number" rule: the last label (after one
+/// trailing dot) is decimal digits, or `0x` and hex digits. Browsers and
+/// `inet_aton` read such names as IPv4 addresses (`127.1`, `0x7f.1`,
+/// `0177.0.0.1`), and no top-level domain is numeric.
+pub fn ends_in_a_number(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+        && last.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
 }
 
 /// True when `s` is an RFC 5321 §4.1.2 `Domain`: dot-separated labels of

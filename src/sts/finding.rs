@@ -65,6 +65,13 @@ pub struct Finding {
     pub senders: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none", default)]
     pub position: Option<Position>,
+    /// How often this finding occurs when its repeats were folded into it
+    /// (see [`super::fold`]); absent for a finding that occurs once.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub count: Option<usize>,
+    /// Where the next few repeats are, after `position`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub more_positions: Vec<Position>,
 }
 
 impl Finding {
@@ -80,6 +87,8 @@ impl Finding {
             rfc: entry.rfc.to_string(),
             senders: entry.senders.map(str::to_string),
             position: None,
+            count: None,
+            more_positions: Vec::new(),
         }
     }
 
@@ -307,7 +316,7 @@ catalogue! {
     ModeNone = "mode-none", Warning, "RFC 8461 §5, §8.3", "The policy is in mode none (teardown)";
     MaxAgeShort = "max-age-short", Warning, "RFC 8461 §3.2, §10.2", "max_age is under one day",
         senders: "Mimecast raises max_age to 604800; EFF rejects 0; aykevl reports under 86400 as an error; a widely repeated claim says Google ignores policies under one day.";
-    MaxAgeUnderWeek = "max-age-under-week", Info, "RFC 8461 §3.2, §10.2", "max_age is under one week in enforce mode",
+    MaxAgeUnderWeek = "max-age-under-week", Warning, "RFC 8461 §3.2, §10.2", "max_age is under one week in enforce mode",
         senders: "NCSC Mail Check warns under 14 days in enforce mode.";
     MxWildcardBroad = "mx-wildcard-broad", Warning, "RFC 8461 §10.4", "A wildcard that covers a whole top-level domain";
     MxWildcardOwnDomain = "mx-wildcard-own-domain", Info, "RFC 8461 §10.4", "A wildcard over the policy domain itself";
@@ -333,6 +342,8 @@ catalogue! {
     TlsrptIgnoredRecord = "tlsrpt-ignored-record", Info, "RFC 8460 §3", "A TXT record that reporters discard";
     TlsrptVersion = "tlsrpt-version", Error, "RFC 8460 §3", "The record does not start with v=TLSRPTv1";
     TlsrptSyntax = "tlsrpt-syntax", Error, "RFC 8460 §3", "The TLS-RPT record does not follow the ABNF";
+    TlsrptSpaceBeforeSemicolon = "tlsrpt-space-before-semicolon", Warning, "RFC 8460 §3", "Whitespace before the first semicolon",
+        senders: "The ABNF allows it, but the discard rule keeps only records that begin with \"v=TLSRPTv1;\": reporters that follow the prose discard the record and send no reports.";
     TlsrptRuaMissing = "tlsrpt-rua-missing", Error, "RFC 8460 §3", "No rua field";
     TlsrptRuaInvalid = "tlsrpt-rua-invalid", Error, "RFC 8460 §3", "An rua URI is not valid";
     TlsrptRuaScheme = "tlsrpt-rua-scheme", Error, "RFC 8460 §3", "An rua URI is not mailto: or https:";

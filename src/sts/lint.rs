@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::finding::{self, Code, Finding};
+use super::fold::Findings;
 use super::policy::{self, Mode, Partial};
 use super::{tlsrpt, txt};
 
@@ -39,25 +40,35 @@ impl Lint {
 }
 
 /// Lints input of the given kind; `domain` (A-label) enables the checks that
-/// need to know whose policy it is.
+/// need to know whose policy it is. Linear in the input; repeated findings
+/// are folded ([`super::fold`]).
 pub fn lint(kind: Kind, input: &[u8], domain: Option<&str>) -> Lint {
     match kind {
         Kind::Txt => Lint::from(txt::check(&String::from_utf8_lossy(input)).1),
         Kind::Tlsrpt => Lint::from(tlsrpt::check(&String::from_utf8_lossy(input)).1),
-        Kind::Policy => {
-            let checked = policy::check(input);
-            let mut findings = checked.findings;
-            findings.extend(policy_advice(&checked.partial, domain));
-            Lint::from(findings)
-        }
+        Kind::Policy => Lint::from(policy::lint(input, domain)),
     }
 }
 
 /// Advice about a policy's content beyond syntax. Works on what could be read
 /// even from an invalid policy.
 pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match p.mode {
+    let mut out = Findings::new();
+    let patterns = p.mx.iter().map(|m| (m.wildcard, m.base.as_str()));
+    advice(p.mode, p.max_age, patterns, domain, &mut out);
+    out.finish()
+}
+
+/// [`policy_advice`] over the patterns as written (`(wildcard, base)`), so
+/// the lint reads a policy without copying its lines.
+pub(crate) fn advice<'a>(
+    mode: Option<Mode>,
+    max_age: Option<u64>,
+    patterns: impl Iterator<Item = (bool, &'a str)>,
+    domain: Option<&str>,
+    out: &mut Findings,
+) {
+    match mode {
         Some(Mode::Testing) => out.push(
             Finding::new(
                 Code::ModeTesting,
@@ -73,12 +84,12 @@ pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
         )),
         _ => {}
     }
-    if let (Some(age), Some(mode)) = (p.max_age, p.mode) {
+    if let (Some(age), Some(mode)) = (max_age, mode) {
         if mode != Mode::None && age < DAY {
             out.push(
                 Finding::new(
                     Code::MaxAgeShort,
-                    format!("max_age is {age} seconds ({}), under one day: policies expire from senders' caches so fast that a network attacker gets frequent chances to block the refresh.", duration(age)),
+                    format!("max_age is {}, under one day: policies expire from senders' caches so fast that a network attacker gets frequent chances to block the refresh.", seconds(age)),
                     "Use at least 86400 (one day) while testing and 604800 (one week) or more in enforce mode.",
                 )
                 .corrected("max_age: 604800"),
@@ -87,41 +98,94 @@ pub fn policy_advice(p: &Partial, domain: Option<&str>) -> Vec<Finding> {
             out.push(
                 Finding::new(
                     Code::MaxAgeUnderWeek,
-                    format!("max_age is {age} seconds ({}) in enforce mode; the RFC expects weeks or more.", duration(age)),
+                    format!("max_age is {} in enforce mode, under one week: a sender's cached policy lapses {} after its last refresh, and from then on a network attacker who blocks the policy fetch strips TLS from mail to you. RFC 8461 §3.2 recommends weeks.", seconds(age), duration(age)),
                     "Once enforce mode is stable, raise max_age to 1209600 (two weeks) or more.",
                 )
                 .corrected("max_age: 1209600"),
             );
         }
     }
-    for pat in &p.mx {
-        let own = domain.is_some_and(|d| {
-            pat.base.eq_ignore_ascii_case(d)
-                || pat.base.to_ascii_lowercase().ends_with(&format!(".{d}"))
-        });
-        if !own && is_placeholder(&pat.base) {
-            out.push(Finding::new(
-                Code::PolicyMxPlaceholder,
-                format!("`mx: {pat}` looks like a template placeholder, not a real mail server."),
-                "Replace it with the host names of your MX records (`dig MX yourdomain`).",
-            ));
+    for (wildcard, base) in patterns {
+        let own = domain.is_some_and(|d| is_within(base, d));
+        if !own && is_placeholder(base) {
+            out.add(Code::PolicyMxPlaceholder, None, || {
+                Finding::new(
+                    Code::PolicyMxPlaceholder,
+                    format!(
+                        "`mx: {}` looks like a template placeholder, not a real mail server.",
+                        shown(wildcard, base)
+                    ),
+                    "Replace it with the host names of your MX records (`dig MX yourdomain`).",
+                )
+            });
         }
-        if pat.wildcard && !pat.base.contains('.') {
-            out.push(Finding::new(
-                Code::MxWildcardBroad,
-                format!("`mx: {pat}` covers every host under the top-level domain `{}`: anyone with a certificate for any such host passes the MX check.", pat.base),
-                "List your MX hosts, or a wildcard under your provider's own domain (e.g. *.mail.protection.outlook.com).",
-            ));
+        if wildcard && !base.contains('.') {
+            out.add(Code::MxWildcardBroad, None, || {
+                Finding::new(
+                    Code::MxWildcardBroad,
+                    format!("`mx: {}` covers every host under the top-level domain `{}`: anyone with a certificate for any such host passes the MX check.", shown(wildcard, base), base.to_ascii_lowercase()),
+                    "List your MX hosts, or a wildcard under your provider's own domain (e.g. *.mail.protection.outlook.com).",
+                )
+            });
         }
-        if pat.wildcard && domain.is_some_and(|d| d.eq_ignore_ascii_case(&pat.base)) {
-            out.push(Finding::new(
-                Code::MxWildcardOwnDomain,
-                format!("`mx: {pat}` accepts any host in your own domain: any host there with a valid certificate (a web server, a VPN box) passes as an MX (RFC 8461 §10.4)."),
-                "Prefer listing the MX host names explicitly.",
-            ));
+        if wildcard && domain.is_some_and(|d| d.eq_ignore_ascii_case(base)) {
+            out.add(Code::MxWildcardOwnDomain, None, || {
+                Finding::new(
+                    Code::MxWildcardOwnDomain,
+                    format!("`mx: {}` accepts any host in your own domain: any host there with a valid certificate (a web server, a VPN box) passes as an MX (RFC 8461 §10.4).", shown(wildcard, base)),
+                    "Prefer listing the MX host names explicitly.",
+                )
+            });
         }
     }
-    out
+}
+
+/// A pattern as the messages show it: lower case, `*.` in front of a
+/// wildcard (written straight into the message, without a copy).
+fn shown(wildcard: bool, base: &str) -> impl core::fmt::Display + '_ {
+    struct Shown<'a>(bool, &'a str);
+    impl core::fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            if self.0 {
+                f.write_str("*.")?;
+            }
+            if !self.1.bytes().any(|b| b.is_ascii_uppercase()) {
+                return f.write_str(self.1);
+            }
+            for c in self.1.chars() {
+                core::fmt::Write::write_char(f, c.to_ascii_lowercase())?;
+            }
+            Ok(())
+        }
+    }
+    Shown(wildcard, base)
+}
+
+/// `name` is `domain` or a name under it, in any case.
+fn is_within(name: &str, domain: &str) -> bool {
+    name.eq_ignore_ascii_case(domain) || ends_with_label(name, domain)
+}
+
+/// `name` ends with `.` + `suffix`, in any case.
+fn ends_with_label(name: &str, suffix: &str) -> bool {
+    let (name, suffix) = (name.as_bytes(), suffix.as_bytes());
+    name.len() > suffix.len()
+        && name.get(name.len() - suffix.len() - 1) == Some(&b'.')
+        && name
+            .get(name.len() - suffix.len()..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+}
+
+/// A number of seconds for messages: "86399 seconds", or with the round
+/// unit it makes, "7200 seconds (2 hours)".
+pub fn seconds(secs: u64) -> String {
+    let unit = if secs == 1 { "second" } else { "seconds" };
+    let words = duration(secs);
+    if words.ends_with("second") || words.ends_with("seconds") {
+        format!("{secs} {unit}")
+    } else {
+        format!("{secs} {unit} ({words})")
+    }
 }
 
 /// A duration in words, for messages.
@@ -150,17 +214,38 @@ pub fn duration(secs: u64) -> String {
 /// Names from documentation templates: the RFC 2606 example domains and the
 /// "your-..." wording of copy-paste guides.
 fn is_placeholder(base: &str) -> bool {
-    let b = base.to_ascii_lowercase();
-    ["example.com", "example.net", "example.org"]
-        .iter()
-        .any(|e| b == *e || b.ends_with(&format!(".{e}")))
-        || b.split('.')
-            .any(|l| l.starts_with("your") || l == "yourdomain")
+    // The last eleven bytes, lower-cased once for the three comparisons
+    // (`| 0x20` lower-cases the letters, digits, `-` and `.` of a valid
+    // pattern and never turns another byte into one of those letters).
+    let b = base.as_bytes();
+    let mut tail = [0u8; 11];
+    let example = b.len() >= 11
+        && (b.len() == 11 || b.get(b.len() - 12) == Some(&b'.'))
+        && b.get(b.len() - 11..).is_some_and(|t| {
+            for (d, s) in tail.iter_mut().zip(t) {
+                *d = s | 0x20;
+            }
+            [b"example.com", b"example.net", b"example.org"].contains(&&tail)
+        });
+    example
+        || (b.iter().fold(false, |seen, c| seen | (c | 0x20 == b'y'))
+            && base.split('.').any(|l| {
+                l.get(..4)
+                    .is_some_and(|head| head.eq_ignore_ascii_case("your"))
+            }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{duration, DAY};
+    use super::{duration, seconds, DAY};
+
+    #[test]
+    fn seconds_name_the_unit_once() {
+        assert_eq!(seconds(86_399), "86399 seconds");
+        assert_eq!(seconds(1), "1 second");
+        assert_eq!(seconds(7200), "7200 seconds (2 hours)");
+        assert_eq!(seconds(100_000), "100000 seconds (about 1.2 days)");
+    }
 
     #[test]
     fn durations_read_as_people_say_them() {

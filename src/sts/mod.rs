@@ -16,7 +16,7 @@
 //! | RFC 8461 §5, §8.3, §10 modes, teardown, advice | [`lint`] |
 //! | RFC 8460 §3 `_smtp._tls` TXT record | [`tlsrpt`]; in the report `report/tls_reporting.rs` |
 //! | RFC 7672 DANE (a related signal) | `report/dane.rs` |
-//! | every finding: code, severity, part, whether it can change the verdict | [`finding`] |
+//! | every finding: code, severity, part, whether it can change the verdict | [`finding`]; repeats folded into one, [`fold`] |
 //! | RFC 8460 §4.4 aggregate report JSON | [`rua_report`] |
 //! | RFC 8460 §4.3, §6.6 result types | [`rua_result`] |
 //! | RFC 8460 §5.3 report mail, RFC 1952 gzip | [`rua_mail`], [`gzip`], [`rua_input`] |
@@ -30,6 +30,7 @@ pub mod date;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod fold;
 pub mod generate;
 pub mod gzip;
 pub mod hosting;

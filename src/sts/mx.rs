@@ -45,6 +45,36 @@ impl core::fmt::Display for Pattern {
     }
 }
 
+/// A valid `mx` pattern as written, borrowed from the policy text (not
+/// lower-cased): what the lint reads without allocating per line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatternRef<'a> {
+    pub wildcard: bool,
+    /// The domain after `*.` (or the whole pattern), in its written case.
+    pub base: &'a str,
+}
+
+impl<'a> PatternRef<'a> {
+    pub fn new(wildcard: bool, base: &'a str) -> Self {
+        PatternRef { wildcard, base }
+    }
+
+    /// The owned, lower-cased pattern.
+    pub fn to_pattern(self) -> Pattern {
+        Pattern {
+            wildcard: self.wildcard,
+            base: self.base.to_ascii_lowercase(),
+        }
+    }
+
+    /// A dotted quad written as a pattern ([`is_ip_like`]).
+    pub fn is_ip_like(self) -> bool {
+        !self.wildcard
+            && self.base.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && looks_like_ip(self.base)
+    }
+}
+
 /// Why a string is not an `mx` pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
@@ -70,6 +100,8 @@ pub enum PatternError {
 impl PatternError {
     /// A sentence naming the problem, for findings and the CLI.
     pub fn describe(&self, value: &str) -> String {
+        // A hostile policy may hold a 64 KiB value: quote its start only.
+        let value = &short(value);
         match self {
             PatternError::Empty => "the mx value is empty".to_string(),
             PatternError::ULabel(Some(a)) => format!("`{value}` is a Unicode (U-label) name; policies must use the A-label `{a}`"),
@@ -84,15 +116,98 @@ impl PatternError {
                 c if c.is_whitespace() => format!("`{value}` contains whitespace; each mx line holds one host name"),
                 _ => format!("`{value}` contains `{}`, which host names cannot have", c.escape_default()),
             },
-            PatternError::Hyphen(l) => format!("the label `{l}` in `{value}` starts or ends with `-`"),
-            PatternError::LabelTooLong(l) => format!("the label `{l}` in `{value}` is over {MAX_LABEL} characters"),
+            PatternError::Hyphen(l) => format!("the label `{}` in `{value}` starts or ends with `-`", short(l)),
+            PatternError::LabelTooLong(l) => format!("the label `{}` in `{value}` is {} characters, over {MAX_LABEL}", short(l), l.len()),
             PatternError::NameTooLong(n) => format!("`{value}` is {n} characters, over the {MAX_NAME} DNS allows"),
         }
     }
 }
 
+/// The first 45 characters and "...", for quoting a long value in a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(45) {
+        Some((i, _)) if s.chars().count() > 48 => format!("{}...", &s[..i]),
+        _ => s.to_string(),
+    }
+}
+
 /// Parses an `mx` value: `["*."] Domain` with RFC 5321 §4.1.2 labels.
 pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
+    parse_pattern_ref(value).map(PatternRef::to_pattern)
+}
+
+/// [`parse_pattern`] without the copy: a valid pattern as written.
+pub fn parse_pattern_ref(value: &str) -> Result<PatternRef<'_>, PatternError> {
+    match quick_pattern(value) {
+        Some(p) => Ok(p),
+        None => pattern_or_error(value),
+    }
+}
+
+/// The common case in one pass over the bytes: `["*."]` then letters,
+/// digits and inner hyphens in non-empty labels of at most 63, at most 253
+/// in all. Accepts exactly what [`pattern_or_error`] accepts; anything else
+/// goes there for its precise error.
+fn quick_pattern(value: &str) -> Option<PatternRef<'_>> {
+    let (wildcard, base) = match value.strip_prefix("*.") {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let b = base.as_bytes();
+    if b.is_empty() || b.len() > MAX_NAME {
+        return None;
+    }
+    // Letters and digits cost a table lookup each; the rules about labels
+    // are checked at the `-` and `.` bytes and at the end.
+    let mut label_start = 0usize;
+    let mut i = 0usize;
+    while let Some(&c) = b.get(i) {
+        match LDH[usize::from(c)] {
+            ALNUM => {}
+            HYPHEN if i > label_start => {}
+            DOT if i > label_start
+                && i - label_start <= MAX_LABEL
+                && b.get(i - 1) != Some(&b'-') =>
+            {
+                label_start = i + 1;
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    if label_start >= b.len() || b.len() - label_start > MAX_LABEL || b.last() == Some(&b'-') {
+        return None;
+    }
+    Some(PatternRef { wildcard, base })
+}
+
+const ALNUM: u8 = 0;
+const HYPHEN: u8 = 1;
+const DOT: u8 = 2;
+const OTHER: u8 = 3;
+
+/// The class of each byte in a host name: letter or digit, `-`, `.`, other.
+const LDH: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if c == b'-' {
+            HYPHEN
+        } else if c == b'.' {
+            DOT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The full check, naming the first problem.
+fn pattern_or_error(value: &str) -> Result<PatternRef<'_>, PatternError> {
     if value.is_empty() {
         return Err(PatternError::Empty);
     }
@@ -124,10 +239,7 @@ pub fn parse_pattern(value: &str) -> Result<Pattern, PatternError> {
         return Err(PatternError::Wildcard);
     }
     check_name(base)?;
-    Ok(Pattern {
-        wildcard,
-        base: base.to_ascii_lowercase(),
-    })
+    Ok(PatternRef { wildcard, base })
 }
 
 fn check_name(base: &str) -> Result<(), PatternError> {
@@ -248,4 +360,46 @@ pub fn reference_policy_matches(candidate: &str, patterns: &[&str]) -> bool {
         }
         false
     })
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::{pattern_or_error, quick_pattern};
+
+    /// The one-pass check accepts exactly what the full check accepts: every
+    /// string of up to six characters over the bytes that matter.
+    #[test]
+    fn the_quick_check_agrees_with_the_full_one() {
+        let alphabet = [b'a', b'Z', b'1', b'-', b'.', b'*', b'_'];
+        let mut tried = 0;
+        for len in 1..=6u32 {
+            for mut k in 0..alphabet.len().pow(len) {
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    s.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                let s = String::from_utf8(s).unwrap();
+                if let Some(q) = quick_pattern(&s) {
+                    assert_eq!(Ok(q), pattern_or_error(&s), "{s}");
+                } else {
+                    assert!(pattern_or_error(&s).is_err(), "{s}");
+                }
+                tried += 1;
+            }
+        }
+        for long in [
+            format!("{}.com", "a".repeat(63)),
+            format!("{}.com", "a".repeat(64)),
+            vec!["a".repeat(50); 5].join("."),
+            vec!["a".repeat(50); 6].join("."),
+        ] {
+            assert_eq!(
+                quick_pattern(&long).is_some(),
+                pattern_or_error(&long).is_ok(),
+                "{long}"
+            );
+        }
+        assert!(tried > 100_000);
+    }
 }

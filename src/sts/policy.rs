@@ -21,12 +21,13 @@
 //! - An `mx` that is a dotted quad is a valid `Domain` by the ABNF, so it is a
 //!   warning (`policy-mx-ip`), not an error.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Code, Finding};
-use super::mx::{self, Pattern, PatternError};
+use super::finding::{Code, Finding, Position, Severity};
+use super::fold::Findings;
+use super::mx::{self, Pattern, PatternError, PatternRef};
 use super::proxy::MAX_POLICY_BYTES;
 use super::record::is_ext_name;
 
@@ -143,50 +144,130 @@ pub fn parse(body: &[u8]) -> Result<Policy, ParseError> {
         message: f.message,
     })
 }
-
 /// Checks a policy body against RFC 8461 §3.2: the body as a whole, then
-/// each line as a field, then what the fields add up to.
+/// each line as a field, then what the fields add up to. Linear in the size
+/// of the body whatever it holds; repeated findings are folded
+/// ([`super::fold`]).
 pub fn check(body: &[u8]) -> Checked {
-    let mut out = Checked::default();
-    let Some(body) = whole_body(body, &mut out.findings) else {
-        return out;
+    let mut f = Findings::new();
+    let Some(text) = whole_body(body, &mut f) else {
+        return Checked {
+            findings: f.finish(),
+            ..Checked::default()
+        };
     };
-    let f = &mut out.findings;
+    let read = read(&text, &mut f);
+    let Read {
+        fields,
+        line_endings,
+    } = read;
+    let (policy, partial) = fields.finish(&f);
+    Checked {
+        policy,
+        partial,
+        findings: f.finish(),
+        line_endings,
+    }
+}
+
+/// The findings of a policy body and the advice about its content
+/// ([`super::lint::policy_advice`]), folded, in the order found.
+pub(crate) fn lint(body: &[u8], domain: Option<&str>) -> Vec<Finding> {
+    let mut f = Findings::new();
+    let Some(text) = whole_body(body, &mut f) else {
+        return f.finish();
+    };
+    let read = read(&text, &mut f);
+    let fields = &read.fields;
+    let mode = fields.mode.or(fields.guessed_mode);
+    let max_age = fields.max_age_read;
+    let patterns = fields.mx.iter().map(|m| (m.wildcard, m.base));
+    super::lint::advice(mode, max_age, patterns, domain, &mut f);
+    f.finish()
+}
+
+/// What one pass over the lines found.
+struct Read<'a> {
+    fields: Fields<'a>,
+    line_endings: LineEndings,
+}
+
+/// Reads every line as a field, then checks what the fields add up to.
+fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
+    let bytes = text.as_bytes();
+    // Blank lines from here on are trailing: they get their own fix.
+    let content_end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(0, |i| i + 1);
     let mut fields = Fields::default();
+    let mut ends = LineEndings::default();
     let mut first_crlf = None;
     let mut first_lf = None;
-    let lines = split_lines(body);
-    for (idx, (raw, term)) in lines.iter().enumerate() {
-        let n = idx + 1;
-        match term {
-            Term::Lf => {
-                out.line_endings.lf += 1;
+    let mut start = 0;
+    let mut n = 0;
+    while start < bytes.len() {
+        // A run of empty lines ending in LF (a hostile body may be little
+        // else) is counted at once: all are trailing or none is.
+        let empty = bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b'\n')
+            .count();
+        if empty > 0 {
+            first_lf.get_or_insert(n + 1);
+            ends.lf += empty;
+            let trailing = start >= content_end;
+            f.add_lines(Code::PolicyBlankLine, n + 1, empty, |line| {
+                blank_line(line, "", trailing)
+            });
+            n += empty;
+            start += empty;
+            continue;
+        }
+        n += 1;
+        let scan = scan_line(bytes, start);
+        let mut end = scan.end;
+        if bytes.get(end) == Some(&b'\n') {
+            if end > start && bytes.get(end - 1) == Some(&b'\r') {
+                end -= 1;
+                ends.crlf += 1;
+                first_crlf.get_or_insert(n);
+            } else {
+                ends.lf += 1;
                 first_lf.get_or_insert(n);
             }
-            Term::Crlf => {
-                out.line_endings.crlf += 1;
-                first_crlf.get_or_insert(n);
-            }
-            Term::None => {}
         }
-        let text = String::from_utf8_lossy(raw);
-        if let Some(field) = field_line(n, &text, &lines[idx..], f) {
+        let line = Line {
+            n,
+            text: text.get(start..end).unwrap_or_default(),
+            cr: scan.cr.filter(|&c| c < end).map(|c| c - start),
+            colon: scan.colon.map(|c| c - start),
+            unusual: scan.unusual,
+            trailing: start >= content_end,
+        };
+        if let Some(field) = field_line(&line, f) {
             fields.read(&field, f);
         }
+        start = scan.end + 1;
     }
-    f.extend(line_endings(first_crlf, first_lf));
+    fields.duplicates(f);
+    if let Some(x) = line_endings(first_crlf, first_lf) {
+        f.push(x);
+    }
     fields.missing(f);
-    let (policy, partial) = fields.finish(f);
-    out.policy = policy;
-    out.partial = partial;
-    out
+    Read {
+        fields,
+        line_endings: ends,
+    }
 }
 
 /// The body before its lines, RFC 8461 §3.2, §3.3: empty, past the 64 KiB
 /// senders read, a byte-order mark, some other kind of document, not UTF-8.
-/// Returns what to read line by line (without a BOM), or `None` when there
-/// is nothing to read.
-fn whole_body<'a>(body: &'a [u8], f: &mut Vec<Finding>) -> Option<&'a [u8]> {
+/// Returns the text to read line by line (without a BOM; invalid UTF-8
+/// replaced), or `None` when there is nothing to read.
+fn whole_body<'a>(body: &'a [u8], f: &mut Findings) -> Option<Cow<'a, str>> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         f.push(
             Finding::new(
@@ -224,18 +305,117 @@ fn whole_body<'a>(body: &'a [u8], f: &mut Vec<Finding>) -> Option<&'a [u8]> {
         f.push(kind);
         return None;
     }
-    if let Err(e) = core::str::from_utf8(body) {
-        let (line, column) = line_col(body, e.valid_up_to());
-        f.push(
-            Finding::new(
-                Code::PolicyInvalidUtf8,
-                format!("Line {line}, column {column}: the body is not valid UTF-8."),
-                "Save the file as UTF-8 or plain ASCII.",
-            )
-            .at(line, column),
-        );
+    // One validation for the whole body; lines are slices of it.
+    match core::str::from_utf8(body) {
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(e) => {
+            let (line, column) = line_col(body, e.valid_up_to());
+            f.push(
+                Finding::new(
+                    Code::PolicyInvalidUtf8,
+                    format!("Line {line}, column {column}: the body is not valid UTF-8."),
+                    "Save the file as UTF-8 or plain ASCII.",
+                )
+                .at(line, column),
+            );
+            Some(String::from_utf8_lossy(body))
+        }
     }
-    Some(body)
+}
+
+/// Bytes the line scan stops at: LF, CR, `:`, and (to flag the line for
+/// a closer look) tab, other controls and anything outside ASCII.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b >= 0x7f || b == b':' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// Where one line ends and what it holds, from a single pass over its bytes.
+struct LineScan {
+    /// The offset of the LF ending the line, or the body's length.
+    end: usize,
+    /// The first CR and the first `:`, as offsets in the body.
+    cr: Option<usize>,
+    colon: Option<usize>,
+    /// A tab, another control character or a non-ASCII byte.
+    unusual: bool,
+}
+
+fn scan_line(bytes: &[u8], start: usize) -> LineScan {
+    let mut scan = LineScan {
+        end: bytes.len(),
+        cr: None,
+        colon: None,
+        unusual: false,
+    };
+    let mut i = start;
+    while i < bytes.len() {
+        // Eight bytes at a time while none is special (most of a line).
+        let word = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes);
+        if let Some(w) = word {
+            let m = special_bytes(w);
+            if m == 0 {
+                i += 8;
+                continue;
+            }
+            // The lowest flag is always a true one.
+            i += (m.trailing_zeros() / 8) as usize;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        if SPECIAL[usize::from(b)] {
+            match b {
+                b'\n' => {
+                    scan.end = i;
+                    break;
+                }
+                b'\r' => {
+                    scan.cr.get_or_insert(i);
+                }
+                b':' => {
+                    scan.colon.get_or_insert(i);
+                }
+                _ => scan.unusual = true,
+            }
+        }
+        i += 1;
+    }
+    scan
+}
+
+/// The high bit set in (at least) the lowest byte of `w` that is
+/// [`SPECIAL`]: below 0x20, 0x7f and above, or `:` (bit tricks on eight
+/// bytes at once; higher flags may be spurious, the lowest never is).
+fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    let above = (w.wrapping_add(ONES) | w) & HIGH;
+    let x = w ^ (ONES * u64::from(b':'));
+    let colon = x.wrapping_sub(ONES) & !x & HIGH;
+    below | above | colon
+}
+
+/// One line without its terminator, with what the scan found (offsets in
+/// the line).
+struct Line<'a> {
+    n: usize,
+    text: &'a str,
+    /// A CR inside the line (not the one of a CRLF ending).
+    cr: Option<usize>,
+    colon: Option<usize>,
+    unusual: bool,
+    /// No field follows this line.
+    trailing: bool,
 }
 
 /// One `sts-policy-field` line, `key ":" *WSP value *WSP`, 1-based.
@@ -248,56 +428,80 @@ struct Field<'a> {
     value_col: usize,
 }
 
-/// Reads line `n` as a field, RFC 8461 §3.2, or says why it is not one.
-/// `rest` is this line and those after it.
-fn field_line<'a>(
-    n: usize,
-    line: &'a str,
-    rest: &[(&[u8], Term)],
-    f: &mut Vec<Finding>,
-) -> Option<Field<'a>> {
-    if let Some(c) = line.find('\r') {
-        f.push(bare_cr(n, c + 1));
+/// Reads a line as a field, RFC 8461 §3.2, or says why it is not one.
+fn field_line<'a>(l: &Line<'a>, f: &mut Findings) -> Option<Field<'a>> {
+    let (n, line) = (l.n, l.text);
+    if let Some(c) = l.cr {
+        f.add(Code::PolicyBareCr, Some(Position::new(n, c + 1)), || {
+            bare_cr(n, c + 1)
+        });
     }
-    if line.trim_matches([' ', '\t', '\r']).is_empty() {
-        f.push(blank_line(n, line, rest));
+    if line.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+        f.add(Code::PolicyBlankLine, Some(Position::new(n, 1)), || {
+            blank_line(n, line, l.trailing)
+        });
         return None;
     }
-    let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
-    let content = &line[lead..];
+    let lead = wsp_len(line.as_bytes());
+    let content = line.get(lead..).unwrap_or_default();
     if content.starts_with('#') {
-        f.push(comment(n, lead + 1, content));
+        f.add(
+            Code::PolicyComment,
+            Some(Position::new(n, lead + 1)),
+            || comment(n, lead + 1, content),
+        );
         return None;
     }
     if lead > 0 {
-        f.push(leading_whitespace(n, lead, content));
+        f.add(
+            Code::PolicyLeadingWhitespace,
+            Some(Position::new(n, 1)),
+            || leading_whitespace(n, lead, content),
+        );
     }
-    let Some(colon) = content.find(':') else {
-        f.push(no_colon(n, lead, content));
+    // Whitespace holds no colon, so the line's first is the content's.
+    let Some(colon) = l.colon.map(|c| c - lead) else {
+        f.add(Code::PolicySyntax, Some(Position::new(n, lead + 1)), || {
+            no_colon(n, lead, content)
+        });
         return None;
     };
-    let key_raw = &content[..colon];
-    let key = key_raw.trim_end_matches([' ', '\t']);
-    let after = &content[colon + 1..];
-    let value_lead = after.len() - after.trim_start_matches([' ', '\t']).len();
-    let value_full = &after[value_lead..];
-    let value = value_full.trim_end_matches([' ', '\t']);
+    let key_raw = content.get(..colon).unwrap_or_default();
+    let key = trim_wsp_end(key_raw);
+    let after = content.get(colon + 1..).unwrap_or_default();
+    let value_lead = wsp_len(after.as_bytes());
+    let value_full = after.get(value_lead..).unwrap_or_default();
+    let value = trim_wsp_end(value_full);
     let value_col = lead + colon + 1 + value_lead + 1;
     if key.len() != key_raw.len() {
-        f.push(space_before_colon(n, lead + key.len() + 1, key, value));
+        let col = lead + key.len() + 1;
+        f.add(Code::PolicySyntax, Some(Position::new(n, col)), || {
+            space_before_colon(n, col, key, value)
+        });
     }
     if !is_ext_name(key) {
-        f.push(bad_field_name(n, lead + 1, key));
+        f.add(
+            Code::PolicyFieldName,
+            Some(Position::new(n, lead + 1)),
+            || bad_field_name(n, lead + 1, key),
+        );
         return None;
     }
     if value.len() < value_full.len() {
-        f.push(trailing_whitespace(n, value_col + value.len(), key, value));
+        let col = value_col + value.len();
+        f.add(
+            Code::PolicyTrailingWhitespace,
+            Some(Position::new(n, col)),
+            || trailing_whitespace(n, col, key, value),
+        );
     }
-    if let Some((i, c)) = value
-        .char_indices()
-        .find(|(_, c)| c.is_control() && *c != '\r')
-    {
-        f.push(control_char(n, value_col + i, key, c));
+    let ctl = if l.unusual { control(value) } else { None };
+    if let Some((i, c)) = ctl {
+        f.add(
+            Code::PolicyControlChar,
+            Some(Position::new(n, value_col + i)),
+            || control_char(n, value_col + i, key, c),
+        );
     }
     Some(Field {
         n,
@@ -306,6 +510,33 @@ fn field_line<'a>(
         value,
         value_col,
     })
+}
+
+/// Leading spaces and tabs (`WSP`), in bytes.
+fn wsp_len(b: &[u8]) -> usize {
+    b.iter().take_while(|&&c| c == b' ' || c == b'\t').count()
+}
+
+/// `s` without trailing spaces and tabs.
+fn trim_wsp_end(s: &str) -> &str {
+    let b = s.as_bytes();
+    let end = b.len()
+        - b.iter()
+            .rev()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+    s.get(..end).unwrap_or(s)
+}
+
+/// The first control character other than CR (reported on its own) and
+/// its byte offset. Printable ASCII, the common case, is one byte test.
+fn control(value: &str) -> Option<(usize, char)> {
+    let from = value.bytes().position(|b| !(0x20..0x7f).contains(&b))?;
+    value
+        .get(from..)?
+        .char_indices()
+        .find(|(_, c)| c.is_control() && *c != '\r')
+        .map(|(i, c)| (from + i, c))
 }
 
 /// A CR not followed by LF, RFC 8461 §3.2: only LF and CRLF end a line.
@@ -399,11 +630,7 @@ fn control_char(n: usize, col: usize, key: &str, c: char) -> Finding {
 
 /// An empty or all-blank line: the grammar has none, RFC 8461 §3.2. Blank
 /// lines at the end get their own fix (end the file after the last field).
-fn blank_line(n: usize, line: &str, rest: &[(&[u8], Term)]) -> Finding {
-    let trailing = rest.len() == 1
-        || rest
-            .iter()
-            .all(|(r, _)| r.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')));
+fn blank_line(n: usize, line: &str, trailing: bool) -> Finding {
     let what = if line.is_empty() {
         "is empty"
     } else {
@@ -447,29 +674,73 @@ fn no_colon(n: usize, lead: usize, content: &str) -> Finding {
     }
 }
 
-/// The fields read so far, RFC 8461 §3.2. Of a repeated field other than
-/// `mx` only the first counts.
+/// The fields read so far, RFC 8461 §3.2, borrowing from the body. Of a
+/// repeated field other than `mx` only the first counts.
 #[derive(Default)]
-struct Fields {
+struct Fields<'a> {
     /// The line of the first `version`, `mode` and `max_age`.
     version_line: Option<usize>,
     mode_line: Option<usize>,
     max_age_line: Option<usize>,
+    version: Option<&'a str>,
     version_ok: bool,
     mode: Option<Mode>,
+    /// What an invalid mode most likely means.
+    guessed_mode: Option<Mode>,
     /// A valid `max_age` (at most [`MAX_MAX_AGE`]).
     max_age: Option<u64>,
-    /// Valid `mx` lines, duplicates included.
-    mx_count: usize,
-    /// Lower-cased mx value to its first line, so duplicates are found in
-    /// linear time even in a 64 KiB body.
-    mx_seen: BTreeMap<String, usize>,
-    extensions: Vec<(String, String)>,
-    partial: Partial,
+    /// Any `max_age` made of digits, even too large.
+    max_age_read: Option<u64>,
+    /// Valid `mx` lines, duplicates included, in file order.
+    mx: Vec<MxLine<'a>>,
+    /// Invalid `mx` lines (they count as present).
+    mx_invalid: usize,
+    extensions: Vec<(&'a str, &'a str)>,
 }
 
-impl Fields {
-    fn read(&mut self, field: &Field, f: &mut Vec<Finding>) {
+/// A valid `mx` line.
+struct MxLine<'a> {
+    wildcard: bool,
+    /// The name after `*.`, as written.
+    base: &'a str,
+    value: &'a str,
+    n: usize,
+    col: usize,
+}
+
+impl MxLine<'_> {
+    /// Case-insensitive order of the patterns: letters, digits, `-` and
+    /// `.` fold with one bit.
+    fn key_cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.wildcard.cmp(&other.wildcard).then_with(|| {
+            self.base
+                .bytes()
+                .map(|b| b | 0x20)
+                .cmp(other.base.bytes().map(|b| b | 0x20))
+        })
+    }
+
+    /// A hash of the case-folded pattern, eight bytes at a time.
+    fn hash(&self) -> u64 {
+        let mix = |x: u64| (x ^ (x >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let b = self.base.as_bytes();
+        let mut h = mix(b.len() as u64 ^ (u64::from(self.wildcard) << 63));
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
+        }
+        let mut w = [0x20u8; 8];
+        for (d, s) in w.iter_mut().zip(chunks.remainder()) {
+            *d = *s | 0x20;
+        }
+        mix(h ^ u64::from_le_bytes(w))
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn read(&mut self, field: &Field<'a>, f: &mut Findings) {
         match field.key {
             "version" => self.version(field, f),
             "mode" => self.mode(field, f),
@@ -481,7 +752,7 @@ impl Fields {
 
     /// `sts-policy-version = sts-policy-version-field sts-policy-field-delim
     /// %s"STSv1"`, RFC 8461 §3.2.
-    fn version(&mut self, field: &Field, f: &mut Vec<Finding>) {
+    fn version(&mut self, field: &Field<'a>, f: &mut Findings) {
         if repeated(&mut self.version_line, field, f) {
             return;
         }
@@ -510,13 +781,13 @@ impl Fields {
                 .corrected("version: STSv1"),
             ));
         }
-        self.partial.version = Some(value.to_string());
+        self.version = Some(value);
     }
 
     /// `sts-policy-mode-value = %s"testing" / %s"enforce" / %s"none"`,
     /// RFC 8461 §3.2, §5. A recognisable misspelling is read as what it
     /// means, so later advice can still speak about the mode.
-    fn mode(&mut self, field: &Field, f: &mut Vec<Finding>) {
+    fn mode(&mut self, field: &Field<'a>, f: &mut Findings) {
         if repeated(&mut self.mode_line, field, f) {
             return;
         }
@@ -545,14 +816,14 @@ impl Fields {
         .at(n, value_col);
         if let Some(g) = guess {
             finding = finding.corrected(format!("mode: {}", g.as_str()));
-            self.partial.mode = Some(g);
+            self.guessed_mode = Some(g);
         }
         f.push(non_ascii_or(value, n, value_col, finding));
     }
 
     /// `sts-policy-max-age-value = 1*10(DIGIT)`, at most 31557600 seconds,
     /// RFC 8461 §3.2 (erratum 7282).
-    fn max_age(&mut self, field: &Field, f: &mut Vec<Finding>) {
+    fn max_age(&mut self, field: &Field<'a>, f: &mut Findings) {
         if repeated(&mut self.max_age_line, field, f) {
             return;
         }
@@ -590,55 +861,138 @@ impl Fields {
         } else {
             self.max_age = Some(secs);
         }
-        self.partial.max_age = Some(secs);
+        self.max_age_read = Some(secs);
     }
 
     /// `sts-policy-mx-value = ["*."] Domain`, one per line, RFC 8461 §3.2,
     /// §4.1. An address is a valid `Domain` by the ABNF but never matches
     /// an MX host name, so it is a warning.
-    fn mx(&mut self, field: &Field, f: &mut Vec<Finding>) {
+    fn mx(&mut self, field: &Field<'a>, f: &mut Findings) {
         let Field {
             n,
             value,
             value_col,
             ..
         } = *field;
-        let p = match mx::parse_pattern(value) {
+        let at = Some(Position::new(n, value_col));
+        let p = match mx::parse_pattern_ref(value) {
             Ok(p) => p,
             Err(e) => {
-                f.push(mx_error(&e, value, n, value_col));
+                self.mx_invalid += 1;
+                f.add(mx_error_code(&e), at, || mx_error(&e, value, n, value_col));
                 return;
             }
         };
-        if mx::is_ip_like(value) {
-            f.push(
+        if p.is_ip_like() {
+            f.add(Code::PolicyMxIp, at, || {
                 Finding::new(
                     Code::PolicyMxIp,
                     format!("Line {n}: mx `{value}` is an IP address; senders compare mx patterns with MX host names, so it never matches."),
                     "List the host names your MX records point to.",
                 )
-                .at(n, value_col),
+                .at(n, value_col)
+            });
+        }
+        self.mx.push(MxLine {
+            wildcard: p.wildcard,
+            base: p.base,
+            value,
+            n,
+            col: value_col,
+        });
+    }
+
+    /// The same `mx` pattern (in any case) on two lines, RFC 8461 §3.2.
+    /// A hash table finds them in one pass; should the hashes pile up (a
+    /// body built to collide), a sort does it in O(n log n) instead.
+    fn duplicates(&self, f: &mut Findings) {
+        if self.mx.len() < 2 {
+            return;
+        }
+        let hashes: Vec<u64> = self.mx.iter().map(MxLine::hash).collect();
+        let dups = self
+            .duplicates_by_table(&hashes)
+            .unwrap_or_else(|| self.duplicates_by_sort(&hashes));
+        self.report_duplicates(dups, f);
+    }
+
+    /// (repeat, first) indices, or `None` when a probe runs too long.
+    fn duplicates_by_table(&self, hashes: &[u64]) -> Option<Vec<(usize, usize)>> {
+        const MAX_PROBE: usize = 32;
+        let size = (hashes.len() * 2).next_power_of_two();
+        let mask = size - 1;
+        // Slot: index of the first line with that pattern, plus one.
+        let mut slots = vec![0usize; size];
+        let mut dups = Vec::new();
+        for (i, &h) in hashes.iter().enumerate() {
+            let mut at = (h as usize) & mask;
+            let mut probes = 0;
+            loop {
+                let slot = slots.get_mut(at)?;
+                if *slot == 0 {
+                    *slot = i + 1;
+                    break;
+                }
+                let first = *slot - 1;
+                if hashes.get(first) == Some(&h) && self.mx[first].key_cmp(&self.mx[i]).is_eq() {
+                    dups.push((i, first));
+                    break;
+                }
+                probes += 1;
+                if probes > MAX_PROBE {
+                    return None;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+        Some(dups)
+    }
+
+    /// (repeat, first) indices by sorting on (hash, pattern, line).
+    fn duplicates_by_sort(&self, hashes: &[u64]) -> Vec<(usize, usize)> {
+        let mut keys: Vec<(u64, usize)> = hashes.iter().copied().zip(0..).collect();
+        keys.sort_unstable();
+        let mut dups = Vec::new();
+        for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
+            if run.len() < 2 {
+                continue;
+            }
+            run.sort_unstable_by(|a, b| self.mx[a.1].key_cmp(&self.mx[b.1]).then(a.1.cmp(&b.1)));
+            let mut first = run[0].1;
+            for &(_, i) in &run[1..] {
+                if self.mx[i].key_cmp(&self.mx[first]).is_eq() {
+                    dups.push((i, first));
+                } else {
+                    first = i;
+                }
+            }
+        }
+        dups
+    }
+
+    fn report_duplicates(&self, mut dups: Vec<(usize, usize)>, f: &mut Findings) {
+        dups.sort_unstable();
+        for (i, first) in dups {
+            let (m, first) = (&self.mx[i], self.mx[first].n);
+            let (n, value) = (m.n, m.value);
+            f.add(
+                Code::PolicyMxDuplicate,
+                Some(Position::new(n, m.col)),
+                || {
+                    Finding::new(
+                        Code::PolicyMxDuplicate,
+                        format!("Line {n}: mx `{value}` repeats line {first}."),
+                        "Remove the repeated line.",
+                    )
+                    .at(n, m.col)
+                },
             );
         }
-        let lower = value.to_ascii_lowercase();
-        if let Some(first) = self.mx_seen.get(&lower) {
-            f.push(
-                Finding::new(
-                    Code::PolicyMxDuplicate,
-                    format!("Line {n}: mx `{value}` repeats line {first}."),
-                    "Remove the repeated line.",
-                )
-                .at(n, value_col),
-            );
-        }
-        self.mx_seen.entry(lower).or_insert(n);
-        self.mx_count += 1;
-        self.partial.mx.push(p);
     }
 
     /// Any other field is an extension senders ignore, RFC 8461 §3.2; it
     /// still needs a value, and a near miss of a known name is a typo.
-    fn extension(&mut self, field: &Field, f: &mut Vec<Finding>) {
+    fn extension(&mut self, field: &Field<'a>, f: &mut Findings) {
         let Field {
             n,
             lead,
@@ -647,24 +1001,38 @@ impl Fields {
             value_col,
         } = *field;
         if value.is_empty() {
-            f.push(
-                Finding::new(
-                    Code::PolicySyntax,
-                    format!("Line {n}: the field `{key}` has no value; every field needs one."),
-                    "Give the field a value or delete the line.",
-                )
-                .at(n, value_col),
+            f.add(
+                Code::PolicySyntax,
+                Some(Position::new(n, value_col)),
+                || {
+                    Finding::new(
+                        Code::PolicySyntax,
+                        format!("Line {n}: the field `{key}` has no value; every field needs one."),
+                        "Give the field a value or delete the line.",
+                    )
+                    .at(n, value_col)
+                },
             );
         } else {
-            self.extensions.push((key.to_string(), value.to_string()));
+            self.extensions.push((key, value));
         }
-        f.push(unknown_field(key, value, n, lead + 1));
+        let guess = guess_field(key);
+        let severity = match guess {
+            Some(_) => Severity::Warning,
+            None => Severity::Info,
+        };
+        f.add_as(
+            Code::PolicyUnknownField,
+            severity,
+            Some(Position::new(n, lead + 1)),
+            || unknown_field(key, value, n, lead + 1, guess),
+        );
     }
 
     /// The fields a policy needs, RFC 8461 §3.2: `version`, `mode`,
     /// `max_age`, and `mx` unless the mode is `none`. An invalid `mx` line
     /// counts as present: its own finding says what is wrong.
-    fn missing(&self, f: &mut Vec<Finding>) {
+    fn missing(&self, f: &mut Findings) {
         if self.version_line.is_none() {
             f.push(
                 Finding::new(
@@ -695,7 +1063,7 @@ impl Fields {
                 .corrected("max_age: 604800"),
             );
         }
-        let mx_lines = self.mx_count + f.iter().filter(|x| is_mx_error(x.code)).count();
+        let mx_lines = self.mx.len() + self.mx_invalid;
         if mx_lines == 0 && self.mode != Some(Mode::None) {
             let why = match self.mode {
                 Some(m) => format!("mode is {}", m.as_str()),
@@ -714,18 +1082,27 @@ impl Fields {
 
     /// The policy, when nothing is an error and every required field is
     /// valid; and what could be read either way.
-    fn finish(self, f: &[Finding]) -> (Option<Policy>, Partial) {
-        let mut partial = self.partial;
-        if self.mode.is_some() {
-            partial.mode = self.mode;
-        }
-        let valid = !f.iter().any(Finding::is_error);
+    fn finish(self, f: &Findings) -> (Option<Policy>, Partial) {
+        let partial = Partial {
+            version: self.version.map(str::to_string),
+            mode: self.mode.or(self.guessed_mode),
+            max_age: self.max_age_read,
+            mx: self
+                .mx
+                .iter()
+                .map(|m| PatternRef::new(m.wildcard, m.base).to_pattern())
+                .collect(),
+        };
         let policy = match (self.mode, self.max_age) {
-            (Some(mode), Some(max_age)) if valid && self.version_ok => Some(Policy {
+            (Some(mode), Some(max_age)) if !f.has_error() && self.version_ok => Some(Policy {
                 mode,
                 max_age,
                 mx: partial.mx.clone(),
-                extensions: self.extensions,
+                extensions: self
+                    .extensions
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             }),
             _ => None,
         };
@@ -735,18 +1112,18 @@ impl Fields {
 
 /// A second `version`, `mode` or `max_age`, RFC 8461 §3.2: senders use the
 /// first. Returns whether this line is a repeat (and so ignored).
-fn repeated(first: &mut Option<usize>, field: &Field, f: &mut Vec<Finding>) -> bool {
+fn repeated(first: &mut Option<usize>, field: &Field, f: &mut Findings) -> bool {
     let Field { n, lead, key, .. } = *field;
     match *first {
         Some(first) => {
-            f.push(
+            f.add(Code::PolicyDuplicateField, Some(Position::new(n, lead + 1)), || {
                 Finding::new(
                     Code::PolicyDuplicateField,
                     format!("Line {n}: `{key}` appears again (first on line {first}); senders following the RFC use line {first} and ignore this one."),
                     format!("Keep a single `{key}` line."),
                 )
-                .at(n, lead + 1),
-            );
+                .at(n, lead + 1)
+            });
             true
         }
         None => {
@@ -777,19 +1154,16 @@ fn line_endings(first_crlf: Option<usize>, first_lf: Option<usize>) -> Option<Fi
     }
 }
 
-fn is_mx_error(code: Code) -> bool {
-    matches!(
-        code,
-        Code::PolicyMxInvalid | Code::PolicyMxWildcard | Code::PolicyMxULabel
-    )
-}
-
-fn mx_error(e: &PatternError, value: &str, n: usize, col: usize) -> Finding {
-    let code = match e {
+fn mx_error_code(e: &PatternError) -> Code {
+    match e {
         PatternError::ULabel(_) => Code::PolicyMxULabel,
         PatternError::Wildcard | PatternError::LeadingDot => Code::PolicyMxWildcard,
         _ => Code::PolicyMxInvalid,
-    };
+    }
+}
+
+fn mx_error(e: &PatternError, value: &str, n: usize, col: usize) -> Finding {
+    let code = mx_error_code(e);
     let corrected = match e {
         PatternError::ULabel(Some(a)) => Some(a.clone()),
         PatternError::LeadingDot => Some(format!("*{value}")),
@@ -846,15 +1220,13 @@ fn non_ascii_or(value: &str, n: usize, col: usize, otherwise: Finding) -> Findin
     }
 }
 
-fn unknown_field(key: &str, value: &str, n: usize, col: usize) -> Finding {
-    let known = ["version", "mode", "max_age", "mx"];
-    let lower = key.to_ascii_lowercase().replace('-', "_");
-    let guess = known.iter().find(|k| {
-        lower == **k
-            || lower.replace('_', "") == k.replace('_', "")
-            || (k.len() > 2 && edit_distance(&lower, k) <= 1)
-            || (k.len() == 2 && lower.len() == 3 && lower.contains(*k))
-    });
+fn unknown_field(
+    key: &str,
+    value: &str,
+    n: usize,
+    col: usize,
+    guess: Option<&'static str>,
+) -> Finding {
     match guess {
         Some(k) => Finding::new(
             Code::PolicyUnknownField,
@@ -891,14 +1263,63 @@ fn guess_mode(value: &str) -> Option<Mode> {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
+/// The known field a key most likely misspells: the same name in another
+/// case or with `-` for `_`, without the underscore, one edit away, or `mx`
+/// inside three letters. Keys are ASCII (checked before); no allocation, as
+/// a hostile body may hold thousands of unknown fields.
+fn guess_field(key: &str) -> Option<&'static str> {
+    const KNOWN: [(&str, &[u8]); 4] = [
+        ("version", b"version"),
+        ("mode", b"mode"),
+        ("max_age", b"maxage"),
+        ("mx", b"mx"),
+    ];
+    let k = key.as_bytes();
+    // Field names are at most 32 characters (`sts-policy-ext-name`).
+    if k.len() > 32 {
+        return None;
+    }
+    let mut buf = [0u8; 32];
+    let mut squeezed = [0u8; 32];
+    let mut s = 0;
+    for (i, b) in k.iter().enumerate() {
+        let b = if *b == b'-' {
+            b'_'
+        } else {
+            b.to_ascii_lowercase()
+        };
+        buf[i] = b;
+        if b != b'_' {
+            squeezed[s] = b;
+            s += 1;
+        }
+    }
+    let lower = &buf[..k.len()];
+    let squeezed = &squeezed[..s];
+    KNOWN.iter().find_map(|(name, bare)| {
+        let kb = name.as_bytes();
+        let near = lower == kb
+            || squeezed == *bare
+            || (kb.len() > 2
+                && lower.len().abs_diff(kb.len()) <= 1
+                && edit_distance(lower, kb) <= 1)
+            || (kb.len() == 2 && lower.len() == 3 && lower.windows(2).any(|w| w == kb));
+        near.then_some(*name)
+    })
+}
+
+/// Levenshtein distance of two byte strings of at most 8 bytes.
+fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut prev = [0usize; 9];
+    let mut cur = [0usize; 9];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j;
+    }
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -913,35 +1334,6 @@ fn clip(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Term {
-    Lf,
-    Crlf,
-    None,
-}
-
-/// Splits at LF; a CR right before the LF belongs to the terminator. The empty
-/// piece after a final terminator is not a line.
-fn split_lines(body: &[u8]) -> Vec<(&[u8], Term)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in body.iter().enumerate() {
-        if *b == b'\n' {
-            let (end, term) = if i > start && body[i - 1] == b'\r' {
-                (i - 1, Term::Crlf)
-            } else {
-                (i, Term::Lf)
-            };
-            out.push((&body[start..end], term));
-            start = i + 1;
-        }
-    }
-    if start < body.len() {
-        out.push((&body[start..], Term::None));
-    }
-    out
 }
 
 fn line_col(body: &[u8], offset: usize) -> (usize, usize) {
@@ -959,12 +1351,18 @@ fn line_col(body: &[u8], offset: usize) -> (usize, usize) {
 /// Recognises bodies that are some other document: an HTML page (often an
 /// error page or a single-page app's index), an RTF file, Jekyll source.
 fn sniff(body: &[u8]) -> Option<Finding> {
-    let head: Vec<u8> = body
+    let start = body
         .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take(1024)
-        .map(u8::to_ascii_lowercase)
-        .collect();
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let raw = body
+        .get(start..body.len().min(start.saturating_add(1024)))
+        .unwrap_or_default();
+    // A policy has none of these; most bodies leave here without a copy.
+    if !raw.contains(&b'<') && !raw.starts_with(b"{") && !raw.starts_with(b"---") {
+        return None;
+    }
+    let head: Vec<u8> = raw.iter().map(u8::to_ascii_lowercase).collect();
     let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
     if head.starts_with(b"<!doctype")
         || head.starts_with(b"<html")

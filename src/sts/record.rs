@@ -11,6 +11,8 @@
 //! This module splits a record into fields with their byte offsets and reports
 //! every departure from that grammar; the callers give the fields meaning.
 
+use std::borrow::Cow;
+
 /// One `name=value` field, with 0-based byte offsets into the record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field<'a> {
@@ -24,7 +26,8 @@ pub struct Field<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxIssue {
     pub at: usize,
-    pub what: String,
+    /// Mostly fixed text: a long hostile record has thousands of issues.
+    pub what: Cow<'static, str>,
 }
 
 /// How the record opens, relative to the version literal.
@@ -126,7 +129,7 @@ pub fn split<'a>(
     let Some(rest) = record.strip_prefix(version) else {
         issues.push(SyntaxIssue {
             at: 0,
-            what: format!("the record must begin with `{version}`"),
+            what: format!("the record must begin with `{version}`").into(),
         });
         return (fields, issues);
     };
@@ -152,7 +155,7 @@ pub fn split<'a>(
             if !content.is_empty() {
                 issues.push(SyntaxIssue {
                     at: content_at,
-                    what: format!("`{version}` must be followed by `;`"),
+                    what: format!("`{version}` must be followed by `;`").into(),
                 });
             }
             continue;
@@ -161,7 +164,7 @@ pub fn split<'a>(
             if n != last {
                 issues.push(SyntaxIssue {
                     at: *at,
-                    what: "an empty field between two `;`".to_string(),
+                    what: "an empty field between two `;`".into(),
                 });
             }
             continue;
@@ -169,14 +172,13 @@ pub fn split<'a>(
         if n == last && content.len() + lead < seg.len() {
             issues.push(SyntaxIssue {
                 at: content_at + content.len(),
-                what: "whitespace after the last field; it is only allowed next to a `;`"
-                    .to_string(),
+                what: "whitespace after the last field; it is only allowed next to a `;`".into(),
             });
         }
         let Some(eq) = content.find('=') else {
             issues.push(SyntaxIssue {
                 at: content_at,
-                what: format!("`{content}` is not a `name=value` field"),
+                what: format!("`{content}` is not a `name=value` field").into(),
             });
             continue;
         };
@@ -187,7 +189,7 @@ pub fn split<'a>(
                 at: content_at,
                 what: format!(
                     "`{name}` is not a valid field name (a letter or digit, then up to 31 letters, digits, `_`, `-` or `.`)"
-                ),
+                ).into(),
             });
             continue;
         }
@@ -196,7 +198,7 @@ pub fn split<'a>(
             if let Some((off, why)) = ext_value_error(value) {
                 issues.push(SyntaxIssue {
                     at: value_at + off,
-                    what: format!("in `{name}`: {why}"),
+                    what: format!("in `{name}`: {why}").into(),
                 });
             }
         }

@@ -319,9 +319,14 @@ fn lookup_failed(l: &Lookup<impl Sized>) -> Option<String> {
         DnsStatus::Malformed => "the resolver's answer could not be decoded",
         _ => "the lookup failed",
     };
+    // The detail of a SERVFAIL is the same explanation: say it once.
+    let repeats = l.status == DnsStatus::ServFail
+        && l.detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("SERVFAIL"));
     Some(match &l.detail {
-        Some(d) => format!("{what} ({d})"),
-        None => what.to_string(),
+        Some(d) if !repeats => format!("{what} ({d})"),
+        _ => what.to_string(),
     })
 }
 

@@ -11,7 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Code, Finding};
+use super::finding::{Code, Finding, Position};
+use super::fold::Findings;
 use super::record::{self, Opening};
 
 /// The version literal, case-sensitive.
@@ -27,10 +28,10 @@ pub struct TlsrptRecord {
 
 /// Lints one record value.
 pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
-    let mut findings = Vec::new();
+    let mut findings = Findings::new();
     let example = "v=TLSRPTv1; rua=mailto:tls-reports@example.com";
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
-        findings.push(
+        findings.add(Code::TlsrptSyntax, Some(Position::new(1, i + 1)), || {
             Finding::new(
                 Code::TlsrptSyntax,
                 format!(
@@ -39,8 +40,8 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 ),
                 "Retype the record in plain ASCII.",
             )
-            .at(1, i + 1),
-        );
+            .at(1, i + 1)
+        });
     }
     match record::opening(value, VERSION, "v=tlsrpt") {
         Opening::Other => {
@@ -53,7 +54,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 .at(1, 1)
                 .corrected(example),
             );
-            return (None, findings);
+            return (None, findings.finish());
         }
         Opening::NearMiss => {
             findings.push(
@@ -64,33 +65,52 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 )
                 .at(1, 1),
             );
-            return (None, findings);
+            return (None, findings.finish());
         }
-        _ => {}
+        Opening::SpaceBeforeSemicolon => findings.push(
+            Finding::new(
+                Code::TlsrptSpaceBeforeSemicolon,
+                "Whitespace between `v=TLSRPTv1` and the first `;`.",
+                "Remove the space so the record begins with exactly `v=TLSRPTv1;`.",
+            )
+            .at(1, VERSION.len() + 1)
+            .corrected(format!(
+                "{VERSION}{}",
+                value
+                    .get(VERSION.len()..)
+                    .unwrap_or_default()
+                    .trim_start_matches([' ', '\t'])
+            )),
+        ),
+        Opening::Exact | Opening::VersionOnly => {}
     }
     let (fields, issues) = record::split(value, VERSION, &["rua"]);
     for issue in issues {
-        findings.push(
-            Finding::new(
-                Code::TlsrptSyntax,
-                format!("Column {}: {}.", issue.at + 1, issue.what),
-                "Write the record as `v=TLSRPTv1; rua=mailto:you@example.com`.",
-            )
-            .at(1, issue.at + 1),
+        findings.add(
+            Code::TlsrptSyntax,
+            Some(Position::new(1, issue.at + 1)),
+            || {
+                Finding::new(
+                    Code::TlsrptSyntax,
+                    format!("Column {}: {}.", issue.at + 1, issue.what),
+                    "Write the record as `v=TLSRPTv1; rua=mailto:you@example.com`.",
+                )
+                .at(1, issue.at + 1)
+            },
         );
     }
     let mut rua: Option<Vec<String>> = None;
     let mut extensions = Vec::new();
     for field in &fields {
         match field.name {
-            "rua" if rua.is_some() => findings.push(
+            "rua" if rua.is_some() => findings.add(Code::TlsrptDuplicateField, Some(Position::new(1, field.name_at + 1)), || {
                 Finding::new(
                     Code::TlsrptDuplicateField,
                     format!("A second `rua` at column {}; list every destination in one rua, separated by commas.", field.name_at + 1),
                     "Merge the rua fields into one: `rua=mailto:a@example.com,https://reports.example.com/v1`.",
                 )
-                .at(1, field.name_at + 1),
-            ),
+                .at(1, field.name_at + 1)
+}),
             "rua" => {
                 let mut uris = Vec::new();
                 let mut offset = field.value_at;
@@ -122,14 +142,14 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             }
             name => {
                 extensions.push((name.to_string(), field.value.to_string()));
-                findings.push(
+                findings.add(Code::TlsrptExtension, Some(Position::new(1, field.name_at + 1)), || {
                     Finding::new(
                         Code::TlsrptExtension,
                         format!("`{name}={}` is an extension field; reporters ignore it.", field.value),
                         "Nothing to do unless it is a typo for `rua`.",
                     )
-                    .at(1, field.name_at + 1),
-                );
+                    .at(1, field.name_at + 1)
+});
             }
         }
     }
@@ -144,12 +164,12 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             .corrected(example),
         );
     }
-    let valid = !findings.iter().any(Finding::is_error);
+    let valid = !findings.has_error();
     let record = match rua {
         Some(rua) if valid => Some(TlsrptRecord { rua, extensions }),
         _ => None,
     };
-    (record, findings)
+    (record, findings.finish())
 }
 
 fn has_scheme(uri: &str, scheme: &str) -> bool {

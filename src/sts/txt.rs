@@ -13,7 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Code, Finding};
+use super::finding::{Code, Finding, Position};
+use super::fold::Findings;
 use super::record::{self, Opening};
 
 /// The version literal, case-sensitive (RFC 7405 `%s`).
@@ -65,7 +66,10 @@ pub fn parse(value: &str) -> Result<StsRecord, ParseError> {
 
 /// Lints one record value: the record if it is valid, and every finding.
 pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
-    let mut findings = Vec::new();
+    let mut findings = Findings::new();
+    // One corrected record for every finding that offers it: computing it
+    // per finding would scan a long record once per problem in it.
+    let suggested = suggest(value);
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
         findings.push(
             Finding::new(
@@ -91,13 +95,13 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                     "An _mta-sts record looks like `v=STSv1; id=20240101T000000`.",
                 )
                 .at(1, 1)
-                .corrected(suggest(value)),
+                .corrected(suggested.clone()),
             );
-            return (None, findings);
+            return (None, findings.finish());
         }
         Opening::NearMiss => {
             findings.push(near_miss(value));
-            return (None, findings);
+            return (None, findings.finish());
         }
         Opening::SpaceBeforeSemicolon => findings.push(
             Finding::new(
@@ -106,22 +110,22 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 "Remove the space so the record begins with exactly `v=STSv1;`.",
             )
             .at(1, VERSION.len() + 1)
-            .corrected(suggest(value)),
+            .corrected(suggested.clone()),
         ),
         Opening::Exact | Opening::VersionOnly => {}
     }
 
     let (fields, issues) = record::split(value, VERSION, &[]);
     for issue in &issues {
-        findings.push(
+        findings.add(Code::TxtSyntax, Some(Position::new(1, issue.at + 1)), || {
             Finding::new(
                 Code::TxtSyntax,
                 format!("Column {}: {}.", issue.at + 1, issue.what),
                 "Write the record as `v=STSv1; id=<1-32 letters and digits>`, fields separated by `;`.",
             )
             .at(1, issue.at + 1)
-            .corrected(suggest(value)),
-        );
+            .corrected(suggested.clone())
+});
     }
 
     let mut id: Option<&str> = None;
@@ -130,7 +134,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
         if field.name == "id" {
             match id_problem(field.value) {
                 None if id.is_none() => id = Some(field.value),
-                None => findings.push(
+                None => findings.add(Code::TxtDuplicateField, Some(Position::new(1, field.name_at + 1)), || {
                     Finding::new(
                         Code::TxtDuplicateField,
                         format!(
@@ -142,58 +146,63 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                         "Keep one id field.",
                     )
                     .at(1, field.name_at + 1)
-                    .corrected(suggest(value)),
-                ),
-                Some(why) => findings.push(
+                    .corrected(suggested.clone())
+}),
+                Some(why) => findings.add(Code::TxtIdInvalid, Some(Position::new(1, field.value_at + 1)), || {
                     Finding::new(
                         Code::TxtIdInvalid,
                         format!("The id `{}` {why}; an id is 1 to 32 letters and digits.", field.value),
                         "Use a timestamp such as 20240101120000 or a short hash; no dashes, dots, colons or spaces.",
                     )
                     .at(1, field.value_at + 1)
-                    .corrected(suggest(value)),
-                ),
+                    .corrected(suggested.clone())
+}),
             }
         } else {
             if field.name.eq_ignore_ascii_case("id") {
-                findings.push(
+                findings.add(Code::TxtIdMissing, Some(Position::new(1, field.name_at + 1)), || {
                     Finding::new(
                         Code::TxtIdMissing,
                         format!("`{}=` is not `id=`: field names are case-sensitive, so senders read it as an unknown field.", field.name),
                         "Write the field name in lower case: `id=`.",
                     )
                     .at(1, field.name_at + 1)
-                    .corrected(suggest(value)),
-                );
+                    .corrected(suggested.clone())
+});
             } else if field.name == "v" {
-                findings.push(
-                    Finding::new(
-                        Code::TxtDuplicateField,
-                        format!("A second `v` field at column {}.", field.name_at + 1),
-                        "The record has one `v=STSv1`, at the start.",
-                    )
-                    .at(1, field.name_at + 1),
+                findings.add(
+                    Code::TxtDuplicateField,
+                    Some(Position::new(1, field.name_at + 1)),
+                    || {
+                        Finding::new(
+                            Code::TxtDuplicateField,
+                            format!("A second `v` field at column {}.", field.name_at + 1),
+                            "The record has one `v=STSv1`, at the start.",
+                        )
+                        .at(1, field.name_at + 1)
+                    },
                 );
             } else {
-                findings.push(
-                    Finding::new(
-                        Code::TxtExtension,
-                        format!(
-                            "`{}={}` is an extension field; senders ignore it.",
-                            field.name, field.value
-                        ),
-                        "Nothing to do unless it is a typo for `id`.",
-                    )
-                    .at(1, field.name_at + 1),
+                findings.add(
+                    Code::TxtExtension,
+                    Some(Position::new(1, field.name_at + 1)),
+                    || {
+                        Finding::new(
+                            Code::TxtExtension,
+                            format!(
+                                "`{}={}` is an extension field; senders ignore it.",
+                                field.name, field.value
+                            ),
+                            "Nothing to do unless it is a typo for `id`.",
+                        )
+                        .at(1, field.name_at + 1)
+                    },
                 );
             }
             extensions.push((field.name.to_string(), field.value.to_string()));
         }
     }
-    if id.is_none()
-        && !findings
-            .iter()
-            .any(|f| matches!(f.code, Code::TxtIdInvalid | Code::TxtIdMissing))
+    if id.is_none() && findings.count(Code::TxtIdInvalid) + findings.count(Code::TxtIdMissing) == 0
     {
         findings.push(
             Finding::new(
@@ -202,11 +211,11 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                 "Add an id that you change every time you edit the policy.",
             )
             .at(1, value.len().max(1))
-            .corrected(suggest(value)),
+            .corrected(suggested.clone()),
         );
     }
 
-    let valid = !findings.iter().any(Finding::is_error);
+    let valid = !findings.has_error();
     let record = if valid {
         id.map(|id| StsRecord {
             id: id.to_string(),
@@ -215,7 +224,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
     } else {
         None
     };
-    (record, findings)
+    (record, findings.finish())
 }
 
 fn id_problem(id: &str) -> Option<String> {

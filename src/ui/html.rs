@@ -69,6 +69,9 @@ fn finding(out: &mut String, f: &Finding) {
             p.line, p.column
         );
     }
+    if let Some(n) = f.count {
+        let _ = write!(out, " <span class=\"count\">{n} times</span>");
+    }
     let _ = write!(
         out,
         "</p><p class=\"msg\">{}</p><p class=\"fix\"><strong>Fix: </strong>{}</p>",
@@ -91,13 +94,41 @@ fn finding(out: &mut String, f: &Finding) {
     out.push_str("</li>");
 }
 
+/// Findings shown before "Show all": a page, whatever the input.
+pub const PAGE: usize = 20;
+/// Policy lines drawn before the rest is summarised.
+pub const MAX_BODY_LINES: usize = 500;
+
 /// Findings grouped by severity, most severe first, under headings of level
-/// `level` (to fit the page outline around them).
+/// `level` (to fit the page outline around them). The first [`PAGE`] are
+/// shown; the rest sit in a closed "Show all" box.
 pub fn findings(list: &[Finding], level: u8) -> String {
     if list.is_empty() {
         return "<p class=\"none\">No findings.</p>".to_string();
     }
+    let order = [Severity::Error, Severity::Warning, Severity::Info];
+    let ordered: Vec<&Finding> = order
+        .iter()
+        .flat_map(|sev| list.iter().filter(move |f| f.severity == *sev))
+        .collect();
+    let (page, rest) = ordered.split_at(ordered.len().min(PAGE));
     let mut out = String::from("<div class=\"finding-groups\">");
+    groups(&mut out, page, level);
+    if !rest.is_empty() {
+        let _ = write!(
+            out,
+            "<details class=\"more-findings\"><summary>Show all {} findings ({} more)</summary>",
+            list.len(),
+            rest.len()
+        );
+        groups(&mut out, rest, level);
+        out.push_str("</details>");
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn groups(out: &mut String, list: &[&Finding], level: u8) {
     for (sev, title) in [
         (Severity::Error, "Errors"),
         (Severity::Warning, "Warnings"),
@@ -113,29 +144,28 @@ pub fn findings(list: &[Finding], level: u8) -> String {
             sev.as_str()
         );
         for f in list.iter().filter(|f| f.severity == sev) {
-            finding(&mut out, f);
+            finding(out, f);
         }
         out.push_str("</ul></div>");
     }
-    out.push_str("</div>");
-    out
 }
 
 /// Policy lines that policy-body findings point at, with their codes.
 pub fn flagged_lines(list: &[Finding]) -> Vec<(usize, Vec<&'static str>)> {
     let mut out: Vec<(usize, Vec<&'static str>)> = Vec::new();
     for f in list {
-        let Some(p) = f.position else { continue };
         if f.code.entry().part != Part::Policy {
             continue;
         }
-        match out.iter_mut().find(|(l, _)| *l == p.line) {
-            Some((_, codes)) => {
-                if !codes.contains(&f.code.as_str()) {
-                    codes.push(f.code.as_str());
+        for p in f.position.iter().chain(&f.more_positions) {
+            match out.iter_mut().find(|(l, _)| *l == p.line) {
+                Some((_, codes)) => {
+                    if !codes.contains(&f.code.as_str()) {
+                        codes.push(f.code.as_str());
+                    }
                 }
+                None => out.push((p.line, vec![f.code.as_str()])),
             }
-            None => out.push((p.line, vec![f.code.as_str()])),
         }
     }
     out
@@ -152,6 +182,14 @@ pub fn policy_body(body: &[u8], list: &[Finding]) -> String {
     let mut n = 0;
     while !rest.is_empty() {
         n += 1;
+        if n > MAX_BODY_LINES {
+            let more = rest.split_terminator('\n').count();
+            let _ = write!(
+                out,
+                "<li class=\"more-lines\"><span class=\"ln\" aria-hidden=\"true\">…</span><code class=\"line-text\">{more} more lines not shown</code></li>"
+            );
+            break;
+        }
         let (line, eol, next) = match rest.find('\n') {
             Some(i) => {
                 let line = &rest[..i];

@@ -3,6 +3,7 @@
 use mtasts::sts::generate::Generated;
 use mtasts::sts::hosting::{self, Recipe};
 use mtasts::sts::lint::{Kind, Lint};
+use mtasts::sts::lookup::{DnsStatus, Lookup};
 use mtasts::sts::prose::Span;
 use mtasts::sts::rollout::{Plan, When};
 use mtasts::sts::{Finding, Severity};
@@ -193,22 +194,30 @@ pub fn report(r: &mtasts::sts::report::Report, color: bool) -> String {
     out.push_str(&mx_tls(r, color));
     let o = &r.observations;
     out.push_str(&format!("\n{}\n", paint("Records", "1", color)));
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "(none)".to_string()
-        } else {
-            v.join(" | ")
+    // An empty answer says why: no such name, no records, or no answer.
+    let list = |l: &Lookup<String>| {
+        if !l.records.is_empty() {
+            return l.records.join(" | ");
+        }
+        match l.status {
+            DnsStatus::NxDomain => "(none: the name does not exist)".to_string(),
+            DnsStatus::NoData | DnsStatus::Ok => "(none: no TXT records)".to_string(),
+            DnsStatus::Skipped => "(not looked up)".to_string(),
+            other => format!(
+                "(lookup failed: {})",
+                l.detail.clone().unwrap_or_else(|| format!("{other:?}"))
+            ),
         }
     };
     out.push_str(&format!(
         "  _mta-sts.{}  TXT  {}\n",
         r.domain,
-        list(&o.sts_txt.records)
+        list(&o.sts_txt)
     ));
     out.push_str(&format!(
         "  _smtp._tls.{}  TXT  {}\n",
         r.domain,
-        list(&o.tlsrpt_txt.records)
+        list(&o.tlsrpt_txt)
     ));
     if let Some(p) = &o.policy {
         let status = p
@@ -365,5 +374,30 @@ mod tests {
                 .any(|l| l.starts_with("  maddy (go-mtasts): foxcpp/go-mtasts cache.go@")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_records_table_says_why_a_record_is_missing() {
+        use mtasts::sts::lookup::DnsStatus;
+        let mut sts_txt = Lookup::status(DnsStatus::ServFail);
+        sts_txt.detail = Some("SERVFAIL".to_string());
+        let r = build(Observations {
+            domain: "example.com".into(),
+            sts_txt,
+            tlsrpt_txt: Lookup::status(DnsStatus::NxDomain),
+            ..Observations::default()
+        });
+        let text = super::report(&r, false);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(
+            line("_mta-sts.").contains("lookup failed: SERVFAIL"),
+            "{text}"
+        );
+        assert!(line("_smtp._tls.").contains("does not exist"), "{text}");
     }
 }

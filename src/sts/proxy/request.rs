@@ -119,6 +119,11 @@ pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
             ApiError::bad_request(format!("The value of `{k}` is not valid percent-encoding."))
         })?;
         match k {
+            "domain" if domain_arg.is_some() => {
+                return Err(ApiError::bad_request(
+                    "`domain` appears more than once; send one domain.",
+                ))
+            }
             "domain" => domain_arg = Some(v),
             "ua" => match v.as_str() {
                 "browser" => browser = true,
@@ -148,8 +153,10 @@ fn percent_decode(s: &str) -> Option<String> {
         rest = tail;
         match c {
             b'%' => {
-                let hex = core::str::from_utf8(rest.get(..2)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
+                // Two hex digits exactly: `from_str_radix` alone would take
+                // a sign, so `%+a` would decode to a newline.
+                let (&hi, &lo) = (rest.first()?, rest.get(1)?);
+                out.push(hex_value(hi)? << 4 | hex_value(lo)?);
                 rest = rest.get(2..)?;
             }
             b'+' => out.push(b' '),
@@ -157,6 +164,15 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +203,8 @@ mod tests {
             "domain=%4",
             "domain=%ff",
             "domain=x.com&ua=curl",
+            "domain=a.example&domain=b.example",
+            "domain=example%2Bcom%+a",
         ] {
             let e = parse_query(bad).unwrap_err();
             assert_eq!(e.status, 400, "{bad}");
@@ -204,6 +222,9 @@ mod tests {
         assert_eq!(percent_decode("%e"), None);
         assert_eq!(percent_decode("%g0"), None);
         assert_eq!(percent_decode("%C3"), None, "half a UTF-8 character");
+        assert_eq!(percent_decode("%+a"), None, "a sign is not a hex digit");
+        assert_eq!(percent_decode("%-1"), None);
+        assert_eq!(percent_decode("%0A").as_deref(), Some("\n"));
     }
 
     #[test]
