@@ -12,6 +12,8 @@ pub mod html;
 pub mod json;
 pub mod linter;
 pub mod net;
+pub mod on_demand;
+pub mod reports;
 pub mod route;
 pub mod settings;
 pub mod storage;
@@ -82,6 +84,9 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || handle.remove());
 
     let view = Memo::new(move |_| route.with(|r| r.view));
+    // The Reports view's module loads the first time the view opens.
+    let reports_opened =
+        Memo::new(move |was: Option<&bool>| was == Some(&true) || view.get() == View::Reports);
     let nav = View::ALL
         .into_iter()
         .map(|v| {
@@ -158,6 +163,9 @@ pub fn App() -> impl IntoView {
                 </section>
                 <section class="view" hidden=move || view.get() != View::Linter>
                     <linter::Linter />
+                </section>
+                <section class="view" hidden=move || view.get() != View::Reports>
+                    <on_demand::Reports opened=reports_opened />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Settings>
                     <settings::SettingsView settings=settings history=history />
