@@ -85,8 +85,11 @@ pub fn App() -> impl IntoView {
 
     let view = Memo::new(move |_| route.with(|r| r.view));
     // The Reports view's module loads the first time the view opens.
-    let reports_opened =
-        Memo::new(move |was: Option<&bool>| was == Some(&true) || view.get() == View::Reports);
+    Effect::new(move |_| {
+        if view.get() == View::Reports {
+            on_demand::load_reports();
+        }
+    });
     let nav = View::ALL
         .into_iter()
         .map(|v| {
@@ -165,7 +168,7 @@ pub fn App() -> impl IntoView {
                     <linter::Linter />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Reports>
-                    <on_demand::Reports opened=reports_opened />
+                    <on_demand::Reports />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Settings>
                     <settings::SettingsView settings=settings history=history />

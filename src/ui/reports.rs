@@ -371,7 +371,7 @@ pub fn summary_html(reading: &Reading, s: &Summary) -> String {
             };
             let _ = write!(
                 o,
-                "<li class=\"{class}\"><span class=\"mark\">{mark}</span><span>{}</span></li>",
+                "<li class=\"{class}\"><span class=\"mark\">{mark}</span><span style=\"flex:1\">{}</span></li>",
                 esc(&x.message)
             );
         }

@@ -142,3 +142,35 @@ test('keyboard only, and no axe-core violations', async ({ page }) => {
   const found = r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
   expect(found, 'axe violations').toEqual([]);
 });
+
+test('a dropped file is read like a picked one; a file over the cap is refused by its size', async ({ page }) => {
+  await openReports(page);
+  const text = fs.readFileSync(path.join(FIXTURES, 'google-2.json'), 'utf8');
+  const dt = await page.evaluateHandle((t) => {
+    const d = new DataTransfer();
+    d.items.add(new File([t], 'google-2.json', { type: 'application/json' }));
+    return d;
+  }, text);
+  await page.dispatchEvent('#rua-drop', 'drop', { dataTransfer: dt });
+  await expect(page.locator('#rua-read')).toHaveText('Read 1 file: 1 fine, 0 with errors; 1 report counted.', {
+    timeout: 20_000,
+  });
+  await expect(page.locator('#rua-sessions')).toContainText('2 successful, 0 failed');
+
+  // One byte over the 32 MiB cap: refused before it is read.
+  await page.getByLabel('Report files').setInputFiles({
+    name: 'huge.mbox',
+    mimeType: 'application/mbox',
+    buffer: Buffer.alloc((32 << 20) + 1, 0x41),
+  });
+  await expect(page.locator('#rua-refused li', { hasText: 'huge.mbox' })).toContainText('more than the 32 MiB cap', {
+    timeout: 20_000,
+  });
+  await expect(page.locator('#rua-sessions')).toContainText('2 successful, 0 failed');
+});
+
+test('when the module cannot be fetched, the view says so', async ({ page }) => {
+  await page.route('**/reports.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('?view=reports');
+  await expect(page.locator('#reports-root [role="alert"]')).toContainText('could not be loaded');
+});
