@@ -127,6 +127,40 @@ pub fn files_html(reading: &Reading) -> String {
     o
 }
 
+/// Sessions per day as stacked bars (successful under failed), one bar per
+/// day with reports; each bar's title gives its numbers, and the table
+/// after it holds the same for screen readers.
+fn day_chart(days: &[rua_aggregate::DayTotal]) -> String {
+    let max = days
+        .iter()
+        .map(|d| d.sessions.total())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let width = days.len() * 10;
+    let mut o = format!(
+        "<svg id=\"rua-chart\" viewBox=\"0 0 {width} 100\" preserveAspectRatio=\"none\" width=\"100%\" height=\"120\" role=\"img\" aria-label=\"Sessions per day: successful in green, failed in red\">"
+    );
+    for (i, d) in days.iter().enumerate() {
+        let ok = d.sessions.successful as f64 / max * 100.0;
+        let bad = d.sessions.failed as f64 / max * 100.0;
+        let x = i * 10 + 1;
+        let _ = write!(
+            o,
+            "<g><title>{}: {} successful, {} failed</title>\
+             <rect x=\"{x}\" y=\"{:.2}\" width=\"8\" height=\"{ok:.2}\" style=\"fill:var(--ok)\"/>\
+             <rect x=\"{x}\" y=\"{:.2}\" width=\"8\" height=\"{bad:.2}\" style=\"fill:var(--err)\"/></g>",
+            d.day,
+            d.sessions.successful,
+            d.sessions.failed,
+            100.0 - ok,
+            100.0 - ok - bad,
+        );
+    }
+    o.push_str("</svg>");
+    o
+}
+
 /// The read-only part of the view: totals, per day, per reporter, the
 /// policies applied, failures by result type (with the core's explanation
 /// and fix), by MX host and sending IP, deviations, and the answer.
@@ -170,6 +204,7 @@ pub fn summary_html(reading: &Reading, s: &Summary) -> String {
 
     if !agg.days.is_empty() {
         o.push_str("<h2>Per day</h2>");
+        o.push_str(&day_chart(&agg.days));
         let rows: Vec<Vec<String>> = agg
             .days
             .iter()

@@ -75,6 +75,10 @@ test('every real fixture: the totals of `mtasts reports`, and nothing leaves the
 
   // Per day and per reporter tables, failures with the core's explanation and fix.
   await expect(page.getByRole('region', { name: 'Sessions per day' })).toBeVisible();
+  // The chart has one bar per row of the table.
+  const dayRows = await page.getByRole('region', { name: 'Sessions per day' }).locator('tbody tr').count();
+  expect(dayRows).toBeGreaterThan(1);
+  await expect(page.getByRole('img', { name: /Sessions per day/ }).locator('g')).toHaveCount(dayRows);
   const reporters = page.getByRole('region', { name: 'Sessions per reporter' });
   await expect(reporters).toContainText('Google');
   await expect(reporters).toContainText('Microsoft');
