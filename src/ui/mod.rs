@@ -12,6 +12,8 @@ pub mod html;
 pub mod json;
 pub mod linter;
 pub mod net;
+pub mod on_demand;
+pub mod reports;
 pub mod route;
 pub mod senders;
 pub mod settings;
@@ -83,6 +85,12 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || handle.remove());
 
     let view = Memo::new(move |_| route.with(|r| r.view));
+    // The Reports view's module loads the first time the view opens.
+    Effect::new(move |_| {
+        if view.get() == View::Reports {
+            on_demand::load_reports();
+        }
+    });
     let nav = View::ALL
         .into_iter()
         .map(|v| {
@@ -159,6 +167,9 @@ pub fn App() -> impl IntoView {
                 </section>
                 <section class="view" hidden=move || view.get() != View::Linter>
                     <linter::Linter />
+                </section>
+                <section class="view" hidden=move || view.get() != View::Reports>
+                    <on_demand::Reports />
                 </section>
                 <section class="view" hidden=move || view.get() != View::Settings>
                     <settings::SettingsView settings=settings history=history />

@@ -1,4 +1,4 @@
-//! The page address as state: `?view=generator|linter|settings`, and
+//! The page address as state: `?view=generator|linter|reports|settings`, and
 //! `?domain=D` for a check (a permalink that runs at once). Kept in the query
 //! string so any static server, and `mtasts serve`, hands out the same page.
 
@@ -8,17 +8,25 @@ pub enum View {
     Checker,
     Generator,
     Linter,
+    Reports,
     Settings,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Checker, View::Generator, View::Linter, View::Settings];
+    pub const ALL: [View; 5] = [
+        View::Checker,
+        View::Generator,
+        View::Linter,
+        View::Reports,
+        View::Settings,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
             View::Checker => "checker",
             View::Generator => "generator",
             View::Linter => "linter",
+            View::Reports => "reports",
             View::Settings => "settings",
         }
     }
@@ -28,6 +36,7 @@ impl View {
             View::Checker => "Check a domain",
             View::Generator => "Generate",
             View::Linter => "Lint",
+            View::Reports => "Reports",
             View::Settings => "Settings",
         }
     }
