@@ -198,10 +198,15 @@ impl Findings {
             drop.extend_from_slice(&t.kept[1..]);
         }
         if !drop.is_empty() {
-            drop.sort_unstable();
+            let mut dropped = vec![false; list.len()];
+            for i in drop {
+                if let Some(d) = dropped.get_mut(i) {
+                    *d = true;
+                }
+            }
             let mut i = 0;
             list.retain(|_| {
-                let keep = drop.binary_search(&i).is_err();
+                let keep = !dropped.get(i).copied().unwrap_or(false);
                 i += 1;
                 keep
             });

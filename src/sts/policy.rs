@@ -904,7 +904,7 @@ impl<'a> Fields<'a> {
 
     /// The same `mx` pattern (in any case) on two lines, RFC 8461 §3.2.
     /// A hash table finds them in one pass; should the hashes pile up (a
-    /// body built to collide), a sort does it in O(n log n) instead.
+    /// body built to collide), an ordered map does it in O(n log n).
     fn duplicates(&self, f: &mut Findings) {
         if self.mx.len() < 2 {
             return;
@@ -912,7 +912,7 @@ impl<'a> Fields<'a> {
         let hashes: Vec<u64> = self.mx.iter().map(MxLine::hash).collect();
         let dups = self
             .duplicates_by_table(&hashes)
-            .unwrap_or_else(|| self.duplicates_by_sort(&hashes));
+            .unwrap_or_else(|| self.duplicates_by_map());
         self.report_duplicates(dups, f);
     }
 
@@ -948,30 +948,27 @@ impl<'a> Fields<'a> {
         Some(dups)
     }
 
-    /// (repeat, first) indices by sorting on (hash, pattern, line).
-    fn duplicates_by_sort(&self, hashes: &[u64]) -> Vec<(usize, usize)> {
-        let mut keys: Vec<(u64, usize)> = hashes.iter().copied().zip(0..).collect();
-        keys.sort_unstable();
+    /// (repeat, first) indices in line order, from an ordered map of the
+    /// case-folded patterns: O(n log n) whatever the hashes (and much less
+    /// Wasm than sorting).
+    fn duplicates_by_map(&self) -> Vec<(usize, usize)> {
+        let mut first: std::collections::BTreeMap<(bool, Vec<u8>), usize> =
+            std::collections::BTreeMap::new();
         let mut dups = Vec::new();
-        for run in keys.chunk_by_mut(|a, b| a.0 == b.0) {
-            if run.len() < 2 {
-                continue;
-            }
-            run.sort_unstable_by(|a, b| self.mx[a.1].key_cmp(&self.mx[b.1]).then(a.1.cmp(&b.1)));
-            let mut first = run[0].1;
-            for &(_, i) in &run[1..] {
-                if self.mx[i].key_cmp(&self.mx[first]).is_eq() {
-                    dups.push((i, first));
-                } else {
-                    first = i;
+        for (i, m) in self.mx.iter().enumerate() {
+            let key = (m.wildcard, m.base.bytes().map(|b| b | 0x20).collect());
+            match first.get(&key) {
+                Some(&f) => dups.push((i, f)),
+                None => {
+                    first.insert(key, i);
                 }
             }
         }
         dups
     }
 
-    fn report_duplicates(&self, mut dups: Vec<(usize, usize)>, f: &mut Findings) {
-        dups.sort_unstable();
+    /// `dups` come in line order from either search.
+    fn report_duplicates(&self, dups: Vec<(usize, usize)>, f: &mut Findings) {
         for (i, first) in dups {
             let (m, first) = (&self.mx[i], self.mx[first].n);
             let (n, value) = (m.n, m.value);
