@@ -20,7 +20,8 @@ use serde::Serialize;
 
 use super::mx;
 use super::report::{Report, Verdict};
-use super::rua_aggregate::Aggregate;
+use super::rua_aggregate::{self, Aggregate};
+use super::rua_input::ReadReport;
 use super::rua_report::{Day, PolicyType};
 
 pub const MIN_DAYS: usize = 14;
@@ -263,5 +264,36 @@ pub fn readiness(agg: &Aggregate, domain: &str, today: Day, live: Option<&Report
         answer,
         rule: RULE,
         reasons,
+    }
+}
+
+/// The sums and the "ready to enforce?" answers a reader shows: for
+/// `domain` alone when given, else over every report with one answer per
+/// policy domain seen. `live` is a check of `domain` made now, if any.
+pub fn judge(
+    reports: &[ReadReport],
+    domain: Option<&str>,
+    today: Day,
+    live: Option<&Report>,
+) -> (Aggregate, Vec<Readiness>) {
+    match domain {
+        Some(d) => {
+            let agg = rua_aggregate::aggregate(reports, Some(d));
+            let ready = vec![readiness(&agg, d, today, live)];
+            (agg, ready)
+        }
+        None => {
+            let all = rua_aggregate::aggregate(reports, None);
+            let ready = all
+                .domains
+                .iter()
+                .filter_map(|d| d.policy_domain.as_deref())
+                .map(|d| {
+                    let one = rua_aggregate::aggregate(reports, Some(d));
+                    readiness(&one, d, today, live)
+                })
+                .collect();
+            (all, ready)
+        }
     }
 }

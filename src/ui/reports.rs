@@ -50,23 +50,7 @@ pub fn summarise(reading: &Reading, domain: Option<&str>, today: Day) -> Summary
     let domain = domain
         .and_then(|d| domains.iter().find(|s| s.eq_ignore_ascii_case(d)))
         .cloned();
-    let (agg, ready) = match &domain {
-        Some(d) => {
-            let agg = rua_aggregate::aggregate(&reading.reports, Some(d));
-            let ready = vec![rua_ready::readiness(&agg, d, today, None)];
-            (agg, ready)
-        }
-        None => {
-            let ready = domains
-                .iter()
-                .map(|d| {
-                    let one = rua_aggregate::aggregate(&reading.reports, Some(d));
-                    rua_ready::readiness(&one, d, today, None)
-                })
-                .collect();
-            (all, ready)
-        }
-    };
+    let (agg, ready) = rua_ready::judge(&reading.reports, domain.as_deref(), today, None);
     Summary {
         agg,
         domains,

@@ -252,12 +252,11 @@ impl Fetcher {
     }
 }
 
-/// The facts of a DER certificate a person can act on.
-pub fn certificate_facts(der: &[u8]) -> Option<Certificate> {
-    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let subject_names = cert
-        .subject_alternative_name()
+/// The DNS names in a certificate's subjectAltName (RFC 5280 §4.2.1.6),
+/// the names TLS clients match (RFC 6125 §6.4).
+pub fn dns_names(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec<String> {
+    use x509_parser::prelude::GeneralName;
+    cert.subject_alternative_name()
         .ok()
         .flatten()
         .map(|san| {
@@ -270,9 +269,15 @@ pub fn certificate_facts(der: &[u8]) -> Option<Certificate> {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The facts of a DER certificate a person can act on.
+pub fn certificate_facts(der: &[u8]) -> Option<Certificate> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
     Some(Certificate {
-        subject_names,
+        subject_names: dns_names(&cert),
         issuer: Some(cert.issuer().to_string()),
         not_before: Some(cert.validity().not_before.to_string()),
         not_after: Some(cert.validity().not_after.to_string()),

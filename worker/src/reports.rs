@@ -120,26 +120,7 @@ pub fn run(args: Args, now_unix: u64, checked: Option<Report>) -> Result<ExitCod
         }
     }
 
-    let agg = rua_aggregate::aggregate(&reading.reports, domain.as_deref());
-    let domains: Vec<String> = match &domain {
-        Some(d) => vec![d.clone()],
-        None => agg
-            .domains
-            .iter()
-            .filter_map(|d| d.policy_domain.clone())
-            .collect(),
-    };
-    let ready: Vec<Readiness> = domains
-        .iter()
-        .map(|d| {
-            let one = if domain.is_some() {
-                agg.clone()
-            } else {
-                rua_aggregate::aggregate(&reading.reports, Some(d))
-            };
-            rua_ready::readiness(&one, d, today, live.as_ref())
-        })
-        .collect();
+    let (agg, ready) = rua_ready::judge(&reading.reports, domain.as_deref(), today, live.as_ref());
     let cross = live.as_ref().map(|l| rua_crosscheck::cross_check(&agg, l));
 
     if args.json {

@@ -358,25 +358,10 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 
 /// The facts of one DER certificate (validity as Unix seconds).
 pub fn chain_facts(der: &[u8]) -> Option<CertificateFacts> {
-    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+    use x509_parser::prelude::{FromDer, X509Certificate};
     let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let names = cert
-        .subject_alternative_name()
-        .ok()
-        .flatten()
-        .map(|san| {
-            san.value
-                .general_names
-                .iter()
-                .filter_map(|g| match g {
-                    GeneralName::DNSName(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     Some(CertificateFacts {
-        names,
+        names: crate::fetch::dns_names(&cert),
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         not_before: cert.validity().not_before.timestamp(),
