@@ -111,10 +111,10 @@ impl ApiError {
     }
 
     /// 404 for a path under `/api/` that is not an endpoint.
-    pub fn not_found(path: &str) -> Self {
+    pub fn not_found() -> Self {
         Self::new(
             404,
-            format!("Not found: {path}. The proxy answers GET /api/policy?domain=D."),
+            "Not found: the proxy answers GET /api/policy?domain=D.",
         )
     }
 
