@@ -186,6 +186,29 @@ for s, want in expect.items():
     mark = "same" if e.get("class") == want else f"native says {want}"
     print(f"     {s:16} class={e.get('class')!s:20} ({mark}) message={e.get('message')!r}")
 
+# API edges: JSON 404 and 405 with CORS; HEAD refused before any fetch.
+status, headers, raw = get("/api/nope")
+check("unknown /api/ path: JSON 404 with CORS", status == 404 and b'"error"' in raw
+      and headers.get("access-control-allow-origin") == "*", (status, raw[:120]))
+for m in ("POST", "HEAD"):
+    status, headers, raw = get("/api/policy?domain=enforce.mtasts.test", method=m)
+    check(f"{m}: 405 with Allow and CORS", status == 405 and headers.get("allow") == "GET, OPTIONS"
+          and headers.get("access-control-allow-origin") == "*", (status, headers))
+
+# Last, as it uses up this client's budget: the rate-limiting binding
+# answers 429 with Retry-After within 60 more requests.
+limited = None
+for _ in range(61):
+    status, headers, raw = get("/api/policy?domain=a..b")
+    if status == 429:
+        limited = (headers, raw)
+        break
+check("rate limit: 429 within the minute's budget", limited is not None, "never limited")
+if limited:
+    headers, raw = limited
+    check("rate limit: Retry-After, CORS, JSON", headers.get("retry-after") == "60"
+          and headers.get("access-control-allow-origin") == "*" and b'"error"' in raw, (headers, raw[:120]))
+
 sys.exit(1 if failed else 0)
 PY
 rc=$?

@@ -1,13 +1,16 @@
 // The policy proxy as a Cloudflare Worker: the thin runtime shell. Every rule
 // (which query is valid, which URL is fetched with which headers, the
 // timeout, which response headers are kept, the 64 KiB cap, error classes,
-// the answer's headers and CORS) lives in the core (src/sts/proxy/), compiled
-// to wasm (src/lib.rs, pkg/ from build.sh). This file only does I/O: fetch
+// the answer's headers and CORS, the rate-limit key, the refusals) lives in
+// the core (src/sts/proxy/), compiled to wasm (src/lib.rs, pkg/ from
+// build.sh). This file only does I/O: ask the rate-limiting binding, fetch
 // without following redirects, read at most the cap + 1 byte of the body,
 // answer JSON.
 
 import wasmModule from "./pkg/mtasts_edge_bg.wasm";
-import { initSync, plan, finish, answer_headers, error_json, max_body, timeout_ms } from "./pkg/mtasts_edge.js";
+import {
+  initSync, plan, finish, answer_headers, error_json, max_body, timeout_ms, rate_key, refusal,
+} from "./pkg/mtasts_edge.js";
 
 initSync({ module: wasmModule });
 
@@ -18,6 +21,14 @@ const TIMEOUT_MS = timeout_ms();
 
 function answer(status, body) {
   return new Response(status === 204 ? null : body, { status, headers: new Headers(ANSWER_HEADERS) });
+}
+
+// A refusal from the rules: its status, `{"error": ...}` and extra headers.
+function refuse(kind) {
+  const r = JSON.parse(refusal(kind));
+  const resp = answer(r.status, error_json(r.error));
+  for (const [k, v] of r.headers) resp.headers.set(k, v);
+  return resp;
 }
 
 function errorMessage(e) {
@@ -86,20 +97,23 @@ async function policy(url) {
 }
 
 export default {
-  async fetch(request) {
+  async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/health") return answer(200, '{"ok":true}');
-    if (url.pathname !== "/api/policy") return answer(404, error_json("Not found: the proxy answers /api/policy?domain=D"));
+    if (url.pathname !== "/api/policy") return refuse("not-found");
     if (request.method === "OPTIONS") return answer(204, null);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      const r = answer(405, error_json("Use GET /api/policy?domain=D"));
-      r.headers.set("allow", "GET, OPTIONS");
-      return r;
-    }
+    // HEAD would run a whole fetch and throw the answer away.
+    if (request.method !== "GET") return refuse("method");
     try {
+      // The Workers rate-limiting binding (wrangler.toml), keyed per IPv4
+      // address and per IPv6 /64. Without the binding nothing is fetched.
+      const { success } = await env.POLICY_LIMITER.limit({ key: rate_key(request.headers.get("cf-connecting-ip")) });
+      if (!success) return refuse("rate-limited");
       return await policy(url);
     } catch (e) {
-      return answer(500, error_json(`internal error: ${errorMessage(e)}`));
+      // The cause goes to the Worker's log, never to the caller.
+      console.error("mtasts-edge: internal error:", errorMessage(e));
+      return refuse("internal");
     }
   },
 };

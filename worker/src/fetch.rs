@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mtasts::sts::proxy::{self, PolicyRequest};
+use mtasts::sts::proxy::{self, AddressGuard, PolicyRequest, Prefix};
 use mtasts::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
@@ -22,6 +22,9 @@ use crate::resolve::Resolver;
 pub struct FetchConfig {
     /// Connect to private, loopback and link-local addresses (test beds only).
     pub allow_private: bool,
+    /// Prefixes never connected to, whatever else allows them (an
+    /// operator's NAT64 prefix, say).
+    pub refused: Vec<Prefix>,
     /// Extra trusted CA certificates (PEM), besides the built-in web roots.
     pub extra_ca: Option<Vec<u8>>,
     pub connect_timeout: Duration,
@@ -29,10 +32,21 @@ pub struct FetchConfig {
     pub timeout: Duration,
 }
 
+impl FetchConfig {
+    /// The address rules of every connection this config makes.
+    pub fn guard(&self) -> AddressGuard {
+        AddressGuard {
+            allow_private: self.allow_private,
+            refused: self.refused.clone(),
+        }
+    }
+}
+
 impl Default for FetchConfig {
     fn default() -> Self {
         FetchConfig {
             allow_private: false,
+            refused: Vec::new(),
             extra_ca: None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(proxy::FETCH_TIMEOUT_SECS),
@@ -60,12 +74,12 @@ impl StdError for Guard {}
 /// Resolves through the check's resolver and keeps only allowed addresses.
 struct GuardedResolver {
     resolver: Resolver,
-    allow_private: bool,
+    guard: AddressGuard,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow_private;
+        let guard = self.guard.clone();
         let resolver = self.resolver.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
@@ -74,13 +88,11 @@ impl Resolve for GuardedResolver {
                 .map_err(|e| -> Box<dyn StdError + Send + Sync> { Box::new(e) })?;
             let ok: Vec<SocketAddr> = ips
                 .into_iter()
-                .filter(|ip| proxy::address_allowed(*ip, allow))
+                .filter(|ip| guard.allows(*ip))
                 .map(|ip| SocketAddr::new(ip, 0))
                 .collect();
             if ok.is_empty() {
-                return Err(Box::new(Guard::Forbidden(format!(
-                    "{host} resolves only to non-public addresses; the proxy does not connect to those"
-                ))) as _);
+                return Err(Box::new(Guard::Forbidden(AddressGuard::refusal(&host))) as _);
             }
             Ok(Box::new(ok.into_iter()) as Addrs)
         })
@@ -116,7 +128,7 @@ impl Fetcher {
                 .pool_max_idle_per_host(0)
                 .dns_resolver(Arc::new(GuardedResolver {
                     resolver: resolver.clone(),
-                    allow_private: config.allow_private,
+                    guard: config.guard(),
                 }));
             if let Some(pem) = &config.extra_ca {
                 b = crate::resolve::trust_extra_ca(b, pem)?;
@@ -157,20 +169,17 @@ impl Fetcher {
     async fn fetch_into(&self, req: &PolicyRequest, out: &mut Fetch) {
         // Resolve once here for the report; the client's resolver checks
         // again for the connection it actually makes.
+        let guard = self.config.guard();
         let ips = match lookup(&self.resolver, &req.host()).await {
             Ok(ips) => {
+                // Only the addresses that may be connected to are reported:
+                // the others may come from an internal view of DNS.
+                let ips: Vec<IpAddr> = ips.into_iter().filter(|ip| guard.allows(*ip)).collect();
                 out.addresses = ips.iter().map(IpAddr::to_string).collect();
-                if !ips
-                    .iter()
-                    .any(|ip| proxy::address_allowed(*ip, self.config.allow_private))
-                {
+                if ips.is_empty() {
                     out.error = Some(FetchError {
                         class: FetchErrorClass::Forbidden,
-                        message: format!(
-                            "{} resolves only to non-public addresses ({}); the proxy does not connect to those",
-                            req.host(),
-                            out.addresses.join(", ")
-                        ),
+                        message: AddressGuard::refusal(&req.host()),
                     });
                     return;
                 }
@@ -200,23 +209,19 @@ impl Fetcher {
                         | FetchErrorClass::TlsUntrusted
                         | FetchErrorClass::Tls
                 ) {
-                    out.certificate = peek_certificate(
-                        &req.host(),
-                        &ips,
-                        self.config.allow_private,
-                        self.config.connect_timeout,
-                    )
-                    .await;
+                    out.certificate =
+                        peek_certificate(&req.host(), &ips, &guard, self.config.connect_timeout)
+                            .await;
                 }
                 out.error = Some(err);
                 return;
             }
         };
         if let Some(peer) = resp.remote_addr() {
-            if !proxy::address_allowed(peer.ip(), self.config.allow_private) {
+            if !guard.allows(peer.ip()) {
                 out.error = Some(FetchError {
                     class: FetchErrorClass::Forbidden,
-                    message: format!("connected to the non-public address {}; refused", peer.ip()),
+                    message: AddressGuard::refusal(&req.host()),
                 });
                 return;
             }
@@ -349,7 +354,7 @@ fn class_of(err: &(dyn StdError + 'static)) -> Option<FetchErrorClass> {
 pub async fn peek_certificate(
     host: &str,
     addresses: &[IpAddr],
-    allow_private: bool,
+    guard: &AddressGuard,
     timeout: Duration,
 ) -> Option<Certificate> {
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -407,9 +412,7 @@ pub async fn peek_certificate(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Accept(provider)))
         .with_no_client_auth();
-    let ip = *addresses
-        .iter()
-        .find(|ip| proxy::address_allowed(**ip, allow_private))?;
+    let ip = *addresses.iter().find(|ip| guard.allows(**ip))?;
     let name = ServerName::try_from(host.to_string()).ok()?;
     let work = async {
         let tcp = tokio::net::TcpStream::connect(SocketAddr::new(ip, 443))

@@ -139,9 +139,11 @@ enum Command {
         resolver: Option<String>,
         #[command(flatten)]
         fetch: FetchArgs,
-        /// Policy checks per client address per minute (0: no limit).
+        /// Policy checks per client per minute, per IPv4 address and per IPv6 /64 (0: no limit).
         #[arg(long, env = "MTASTS_RATE_LIMIT", default_value_t = 60)]
         rate_limit: u32,
+        #[command(flatten)]
+        limits: serve::LimitArgs,
         /// Do not log requests.
         #[arg(long)]
         quiet: bool,
@@ -184,6 +186,11 @@ struct FetchArgs {
     /// Allow fetching from private, loopback and link-local addresses (test beds only).
     #[arg(long, env = "MTASTS_ALLOW_PRIVATE")]
     allow_private: bool,
+    /// Never connect to addresses in this prefix (e.g. a NAT64 prefix that
+    /// reaches your own IPv4 network: 2001:db8:64::/96); repeat, or
+    /// separate with commas. Applies even with --allow-private.
+    #[arg(long, env = "MTASTS_REFUSE_PREFIX", value_delimiter = ',', value_parser = parse_prefix)]
+    refuse_prefix: Vec<mtasts::sts::proxy::Prefix>,
     /// Give up on a policy fetch after this many seconds (body included).
     #[arg(long, env = "MTASTS_TIMEOUT", default_value_t = mtasts::sts::proxy::FETCH_TIMEOUT_SECS)]
     timeout: u64,
@@ -200,6 +207,7 @@ impl FetchArgs {
         let timeout = std::time::Duration::from_secs(self.timeout.max(1));
         Ok(fetch::FetchConfig {
             allow_private: self.allow_private,
+            refused: self.refuse_prefix.clone(),
             extra_ca,
             connect_timeout: timeout.min(std::time::Duration::from_secs(10)),
             timeout,
@@ -455,6 +463,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             resolver,
             fetch,
             rate_limit,
+            limits,
             quiet,
         } => {
             let fetch = fetch.config()?;
@@ -464,6 +473,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 resolver: resolver_of(resolver, None, &fetch)?,
                 fetch,
                 rate_limit,
+                limits: limits.limits(),
                 log: !quiet,
             };
             runtime()?.block_on(serve::serve(config))?;
@@ -541,6 +551,10 @@ fn resolver_of(
     let mut rc = resolve::ResolverConfig::new(transport);
     rc.extra_ca = fetch.extra_ca.clone();
     resolve::Resolver::new(rc)
+}
+
+fn parse_prefix(s: &str) -> Result<mtasts::sts::proxy::Prefix, String> {
+    mtasts::sts::proxy::Prefix::parse(s.trim()).map_err(|e| e.message)
 }
 
 fn parse_server(s: &str) -> Result<std::net::SocketAddr, String> {

@@ -1,19 +1,36 @@
 //! `mtasts serve`: the web app (static files, precompressed, with cache
 //! headers) and the policy proxy at `/api/policy`, on one local address.
+//!
+//! The accept loop is its own, over hyper's HTTP/1.1 connection, so that a
+//! public server survives slow and abusive clients: at most
+//! `max_connections` at once (past it a new connection is closed at once,
+//! before anything is read), a header-read timeout that also bounds the
+//! wait for the next request on a kept-alive connection, an idle timeout for
+//! a connection on which nothing moves (a client that stops reading the
+//! answer), at most `max_fetches` policy fetches in flight (503 with
+//! `Retry-After` past it), and the core's per-client rate limit.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get, MethodRouter};
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use mtasts::sts::proxy::{self, ApiError, RateLimiter};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::fetch::{FetchConfig, Fetcher};
@@ -27,23 +44,124 @@ pub struct ServeConfig {
     pub fetch: FetchConfig,
     /// Resolves the policy hosts.
     pub resolver: crate::resolve::Resolver,
-    /// Policy requests per client per minute; 0 turns the limit off.
+    /// Policy requests per client per minute (per IPv4 address, per IPv6
+    /// /64); 0 turns the limit off.
     pub rate_limit: u32,
+    pub limits: Limits,
     /// Log each request to standard error.
     pub log: bool,
 }
 
+/// What one server holds at most, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections open at once; a new one past it is closed at once.
+    pub max_connections: usize,
+    /// Policy fetches in flight at once; a request past it gets 503.
+    pub max_fetches: usize,
+    /// From the moment the server waits for a request (a new connection, or
+    /// the next request on a kept-alive one) to the end of its header.
+    pub header_timeout: Duration,
+    /// A connection on which no byte moves for this long, while no request
+    /// on it is being answered, is closed.
+    pub idle_timeout: Duration,
+}
+
+/// Far under the usual limit of 1024 open files, with room for the
+/// fetches' own sockets and the static files.
+const DEFAULT_MAX_CONNECTIONS: u32 = 512;
+const DEFAULT_MAX_FETCHES: u32 = 64;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: DEFAULT_MAX_CONNECTIONS as usize,
+            max_fetches: DEFAULT_MAX_FETCHES as usize,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The flags of [`Limits`] (`mtasts serve --help`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct LimitArgs {
+    /// Connections open at once; past it a new connection is closed at once.
+    #[arg(long, env = "MTASTS_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Policy fetches in flight at once; past it /api/policy answers 503 with Retry-After.
+    #[arg(long, env = "MTASTS_MAX_FETCHES", default_value_t = DEFAULT_MAX_FETCHES,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_fetches: u32,
+    /// Seconds a client has to send a request's header, counted from the
+    /// connection or the end of the previous answer; then it is closed.
+    #[arg(long, env = "MTASTS_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a connection may stay without a byte moving (while no
+    /// request on it is being answered); then it is closed.
+    #[arg(long, env = "MTASTS_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections as usize,
+            max_fetches: self.max_fetches as usize,
+            header_timeout: Duration::from_secs(self.header_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+        }
+    }
+}
+
+/// Seconds a client is asked to wait when every fetch slot is taken.
+const BUSY_RETRY_AFTER: &str = "5";
+
 struct AppState {
     fetcher: Fetcher,
     limiter: Mutex<RateLimiter>,
+    fetches: Arc<Semaphore>,
     started: Instant,
 }
 
+/// What is in use now, for tests and figures.
+#[derive(Clone)]
+pub struct Gauges {
+    limits: Limits,
+    connections: Arc<Semaphore>,
+    fetches: Arc<Semaphore>,
+}
+
+impl Gauges {
+    pub fn open_connections(&self) -> usize {
+        self.limits
+            .max_connections
+            .saturating_sub(self.connections.available_permits())
+    }
+
+    pub fn fetches_in_flight(&self) -> usize {
+        self.limits
+            .max_fetches
+            .saturating_sub(self.fetches.available_permits())
+    }
+}
+
+/// A router and the gauges of the server it belongs to.
+pub struct App {
+    pub router: Router,
+    pub gauges: Gauges,
+}
+
 /// The router, without binding: used by `serve` and by tests.
-pub fn router(config: &ServeConfig) -> Result<Router, String> {
+pub fn app(config: &ServeConfig) -> Result<App, String> {
+    let fetches = Arc::new(Semaphore::new(config.limits.max_fetches));
     let state = Arc::new(AppState {
         fetcher: Fetcher::new(config.fetch.clone(), config.resolver.clone())?,
         limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
+        fetches: fetches.clone(),
         started: Instant::now(),
     });
     let index = config.dist.join("index.html");
@@ -55,34 +173,54 @@ pub fn router(config: &ServeConfig) -> Result<Router, String> {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
-    let mut app = Router::new()
-        .route("/api/policy", get(policy).options(preflight))
-        .route("/api/health", get(health))
-        .with_state(state);
+    let mut app = api().with_state(state);
     if index.exists() {
         app = app.fallback_service(statics);
     } else {
         app = app.fallback(no_app);
     }
     let app = app.layer(middleware::from_fn(cache_headers));
-    Ok(if config.log {
+    let router = if config.log {
         app.layer(middleware::from_fn(log))
     } else {
         app
+    };
+    Ok(App {
+        router,
+        gauges: Gauges {
+            limits: config.limits,
+            connections: Arc::new(Semaphore::new(config.limits.max_connections)),
+            fetches,
+        },
     })
+}
+
+/// The API: each endpoint is one route with its GET handler; anything else
+/// under `/api/` is a JSON 404, never the app's page.
+fn api() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/policy", endpoint(get(policy)).head(head_refused))
+        .route("/api/health", endpoint(get(health)))
+        .route("/api", any(api_not_found))
+        .route("/api/", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+}
+
+/// An endpoint's methods: its handlers, the CORS preflight, and a JSON 405
+/// with CORS for every other method.
+fn endpoint(handlers: MethodRouter<Arc<AppState>>) -> MethodRouter<Arc<AppState>> {
+    handlers.options(preflight).fallback(method_not_allowed)
 }
 
 /// Binds, prints the URL and serves until Ctrl-C.
 pub async fn serve(config: ServeConfig) -> Result<(), String> {
-    let app = router(&config)?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot listen on {}: {e} (choose another with --listen)",
-                config.listen
-            )
-        })?;
+    let app = app(&config)?;
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+        format!(
+            "cannot listen on {}: {e} (choose another with --listen)",
+            config.listen
+        )
+    })?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     if config.dist.join("index.html").exists() {
         println!(
@@ -101,15 +239,202 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
             "mtasts: widgets for other sites at http://{addr}/widget.js (demo: http://{addr}/embed-demo.html)"
         );
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    run(listener, app, config.limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
-    .map_err(|e| e.to_string())
+    .await;
+    Ok(())
+}
+
+/// Accepts connections until `shutdown` completes; each is served on its
+/// own task within `limits`.
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            () = &mut shutdown => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin, and
+                // let the connections already open finish.
+                eprintln!("mtasts: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = app.gauges.connections.clone().try_acquire_owned() else {
+            // Full: closed before anything is read, so the descriptor is
+            // free again at once.
+            drop(stream);
+            continue;
+        };
+        let router = app.router.clone();
+        tokio::spawn(async move {
+            connection(stream, peer, router, limits).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Serves one connection within the header and idle timeouts.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched {
+        io: stream,
+        activity: activity.clone(),
+    });
+    let requests = activity.clone();
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let busy = Busy::new(requests.clone());
+            let router = router.clone();
+            async move {
+                let resp = tower::ServiceExt::oneshot(router, req).await;
+                drop(busy);
+                resp
+            }
+        });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    loop {
+        let idle_at = activity.last() + limits.idle_timeout;
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = tokio::time::sleep_until(idle_at) => {
+                if activity.busy() {
+                    // A request is being answered (a policy fetch has its
+                    // own deadline): not idle.
+                    activity.touch();
+                } else if activity.last() + limits.idle_timeout <= tokio::time::Instant::now() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// When bytes last moved on a connection, and how many of its requests are
+/// being answered.
+struct Activity {
+    base: tokio::time::Instant,
+    last_ms: AtomicU64,
+    busy: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            base: tokio::time::Instant::now(),
+            last_ms: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        self.base + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+
+    fn busy(&self) -> bool {
+        self.busy.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// One request being answered on a connection, until dropped.
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.busy.fetch_add(1, Ordering::Relaxed);
+        Busy(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A socket that records when bytes last moved either way.
+struct Watched<T> {
+    io: T,
+    activity: Arc<Activity>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        r
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        r
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let r = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        r
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 fn json(status: StatusCode, body: String) -> Response {
@@ -151,11 +476,39 @@ async fn policy(
         Ok(r) => r,
         Err(e) => return api_error(e),
     };
+    let Ok(_slot) = state.fetches.try_acquire() else {
+        let mut r = api_error(ApiError::busy());
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(BUSY_RETRY_AFTER),
+        );
+        return r;
+    };
     let fetched = state.fetcher.fetch(&req).await;
     match serde_json::to_string(&fetched) {
         Ok(body) => json(StatusCode::OK, body),
-        Err(e) => api_error(ApiError::new(500, format!("cannot encode the answer: {e}"))),
+        Err(e) => {
+            eprintln!("mtasts: cannot encode the answer: {e}");
+            api_error(ApiError::internal())
+        }
     }
+}
+
+/// HEAD would run a whole fetch and throw the answer away.
+async fn head_refused() -> Response {
+    method_not_allowed().await
+}
+
+async fn method_not_allowed() -> Response {
+    let allow = "GET, OPTIONS";
+    let mut r = api_error(ApiError::method_not_allowed(allow));
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+async fn api_not_found() -> Response {
+    api_error(ApiError::not_found())
 }
 
 async fn preflight() -> Response {
@@ -230,43 +583,70 @@ async fn log(req: Request<Body>, next: Next) -> Response {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
-    /// Serves the router on a loopback port; requests that the proxy
-    /// refuses never reach the network, so no test bed is needed.
-    async fn start(rate_limit: u32) -> SocketAddr {
-        let app = router(&ServeConfig {
+    /// A guard against a hang, not a measurement: every wait below ends on
+    /// an event, long before this on any machine.
+    const HANG: Duration = Duration::from_secs(60);
+
+    struct Setup {
+        rate_limit: u32,
+        limits: Limits,
+        dist: PathBuf,
+        /// Where policy hosts are resolved; by default a port nobody
+        /// answers on (these requests are refused before any lookup).
+        resolver: SocketAddr,
+    }
+
+    impl Default for Setup {
+        fn default() -> Self {
+            Setup {
+                rate_limit: 0,
+                limits: Limits::default(),
+                dist: PathBuf::from("/nonexistent"),
+                resolver: "127.0.0.1:9".parse().unwrap(),
+            }
+        }
+    }
+
+    /// Serves on a loopback port with the real accept loop; requests that
+    /// the proxy refuses never reach the network, so no test bed is needed.
+    async fn start(setup: Setup) -> (SocketAddr, Gauges) {
+        let mut rc =
+            crate::resolve::ResolverConfig::new(crate::resolve::Transport::Dns(setup.resolver));
+        rc.timeout = HANG;
+        let fetch = FetchConfig {
+            timeout: HANG,
+            ..FetchConfig::default()
+        };
+        let app = app(&ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            dist: PathBuf::from("/nonexistent"),
-            fetch: FetchConfig::default(),
-            // Never asked: these requests are refused before any lookup.
-            resolver: crate::resolve::Resolver::new(crate::resolve::ResolverConfig::new(
-                crate::resolve::Transport::Dns("127.0.0.1:9".parse().unwrap()),
-            ))
-            .unwrap(),
-            rate_limit,
+            dist: setup.dist,
+            fetch,
+            resolver: crate::resolve::Resolver::new(rc).unwrap(),
+            rate_limit: setup.rate_limit,
+            limits: setup.limits,
             log: false,
         })
         .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gauges = app.gauges.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-        });
-        addr
+        tokio::spawn(run(listener, app, setup.limits, std::future::pending()));
+        (addr, gauges)
     }
 
     /// One HTTP/1.1 request: the status, the header lines (`name: value`,
     /// names lower-cased), the body.
     async fn request(addr: SocketAddr, method: &str, path: &str) -> (u16, Vec<String>, String) {
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut s = TcpStream::connect(addr).await.unwrap();
         let head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         s.write_all(head.as_bytes()).await.unwrap();
         let mut buf = Vec::new();
-        s.read_to_end(&mut buf).await.unwrap();
+        tokio::time::timeout(HANG, s.read_to_end(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
         let text = String::from_utf8(buf).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         let mut lines = head.lines();
@@ -286,25 +666,72 @@ mod tests {
             .all(|(k, v)| headers.iter().any(|h| *h == format!("{k}: {v}")))
     }
 
+    fn is_json_error(body: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(|m| !m.is_empty()))
+            .unwrap_or(false)
+    }
+
+    /// Reads until the server closes the connection; what it sent first.
+    async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 65_536];
+        loop {
+            match tokio::time::timeout(HANG, s.read(&mut buf))
+                .await
+                .expect("the server closes the connection")
+            {
+                Ok(0) | Err(_) => return got,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    /// Waits for a gauge to reach a value.
+    async fn until(what: &str, f: impl Fn() -> bool) {
+        let start = tokio::time::Instant::now();
+        while !f() {
+            assert!(start.elapsed() < HANG, "never: {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn temp_dist(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mtasts-serve-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (f, bytes) in files {
+            std::fs::write(dir.join(f), bytes).unwrap();
+        }
+        dir
+    }
+
     #[tokio::test]
     async fn refusals_carry_the_core_answer_and_cors_headers() {
-        let addr = start(0).await;
+        let (addr, _) = start(Setup::default()).await;
         let (status, headers, body) = request(addr, "GET", "/api/policy?domain=10.0.0.1").await;
         assert_eq!(status, 400);
         assert!(has_every(&headers, proxy::ANSWER_HEADERS), "{headers:?}");
         assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        assert!(is_json_error(&body), "{body}");
 
         let (status, headers, body) = request(addr, "OPTIONS", "/api/policy").await;
         assert_eq!(status, 204);
         assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
         assert_eq!(body, "");
+
+        let (status, _, body) =
+            request(addr, "GET", "/api/policy?domain=a.example&domain=b.example").await;
+        assert_eq!(status, 400, "a repeated key: {body}");
     }
 
     #[tokio::test]
     async fn a_client_past_its_budget_gets_429() {
-        let addr = start(2).await;
+        let (addr, _) = start(Setup {
+            rate_limit: 2,
+            ..Setup::default()
+        })
+        .await;
         let mut statuses = Vec::new();
         for _ in 0..3 {
             statuses.push(request(addr, "GET", "/api/policy?domain=x..y").await);
@@ -319,5 +746,196 @@ mod tests {
         assert!(has_every(headers, proxy::CORS_HEADERS), "{headers:?}");
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["error"], proxy::ApiError::rate_limited().message);
+    }
+
+    #[tokio::test]
+    async fn unknown_api_paths_and_wrong_methods_get_json_with_cors() {
+        let dist = temp_dist(
+            "api",
+            &[("index.html", b"<!doctype html><title>app</title>")],
+        );
+        let (addr, _) = start(Setup {
+            dist: dist.clone(),
+            ..Setup::default()
+        })
+        .await;
+        let (status, _, body) = request(addr, "GET", "/some/page").await;
+        assert_eq!(
+            (status, body.contains("<title>app")),
+            (200, true),
+            "the app"
+        );
+        for path in ["/api/anything", "/api/policy/x", "/api", "/api/"] {
+            let (status, headers, body) = request(addr, "GET", path).await;
+            assert_eq!(status, 404, "{path}: {body}");
+            assert!(is_json_error(&body), "{path}: {body}");
+            assert!(
+                has_every(&headers, proxy::CORS_HEADERS),
+                "{path}: {headers:?}"
+            );
+            assert!(
+                has_every(&headers, proxy::ANSWER_HEADERS),
+                "{path}: {headers:?}"
+            );
+        }
+        for (method, path) in [
+            ("POST", "/api/policy?domain=example.com"),
+            ("DELETE", "/api/policy"),
+            ("PUT", "/api/health"),
+        ] {
+            let (status, headers, body) = request(addr, method, path).await;
+            assert_eq!(status, 405, "{method} {path}");
+            assert!(is_json_error(&body), "{method} {path}: {body}");
+            assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+            assert!(
+                headers.contains(&"allow: GET, OPTIONS".to_string()),
+                "{headers:?}"
+            );
+        }
+        // HEAD would run a whole fetch for nothing: refused before it starts
+        // (the resolver here never answers, so a fetch would hang).
+        let (status, headers, body) = request(addr, "HEAD", "/api/policy?domain=example.com").await;
+        assert_eq!(status, 405);
+        assert_eq!(body, "", "HEAD has no body");
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        let _ = std::fs::remove_dir_all(dist);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_never_finishes_its_header_is_closed_while_others_are_answered() {
+        let (addr, gauges) = start(Setup {
+            limits: Limits {
+                header_timeout: Duration::from_millis(300),
+                ..Limits::default()
+            },
+            ..Setup::default()
+        })
+        .await;
+        let mut slow = Vec::new();
+        for _ in 0..20 {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET /api/health HTTP/1.1\r\nHo")
+                .await
+                .unwrap();
+            slow.push(s);
+        }
+        // Silent from the start, and idle after one answered request.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let mut kept = TcpStream::connect(addr).await.unwrap();
+        kept.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (status, _, _) = request(addr, "GET", "/api/health").await;
+        assert_eq!(status, 200, "answered while the slow clients wait");
+        for s in slow.iter_mut().chain([&mut silent]) {
+            let sent = until_closed(s).await;
+            assert!(
+                !sent.starts_with(b"HTTP/1.1 200"),
+                "no answer to half a header"
+            );
+        }
+        let sent = until_closed(&mut kept).await;
+        assert!(
+            sent.starts_with(b"HTTP/1.1 200"),
+            "the first request was answered"
+        );
+        until("every connection closed", || gauges.open_connections() == 0).await;
+    }
+
+    #[tokio::test]
+    async fn past_the_connection_cap_new_connections_are_closed_at_once() {
+        let (addr, gauges) = start(Setup {
+            limits: Limits {
+                max_connections: 2,
+                header_timeout: HANG,
+                ..Limits::default()
+            },
+            ..Setup::default()
+        })
+        .await;
+        let held = [
+            TcpStream::connect(addr).await.unwrap(),
+            TcpStream::connect(addr).await.unwrap(),
+        ];
+        until("two connections held", || gauges.open_connections() == 2).await;
+        let mut third = TcpStream::connect(addr).await.unwrap();
+        let _ = third
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await;
+        assert!(
+            until_closed(&mut third).await.is_empty(),
+            "closed unanswered"
+        );
+        assert_eq!(gauges.open_connections(), 2);
+        drop(held);
+        until("the held connections closed", || {
+            gauges.open_connections() == 0
+        })
+        .await;
+        let (status, _, _) = request(addr, "GET", "/api/health").await;
+        assert_eq!(status, 200, "room again");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_reading_is_closed_when_idle() {
+        let big = vec![b'x'; 16 << 20];
+        let dist = temp_dist("idle", &[("index.html", b"app"), ("big.bin", &big)]);
+        let (addr, gauges) = start(Setup {
+            dist: dist.clone(),
+            limits: Limits {
+                idle_timeout: Duration::from_millis(300),
+                ..Limits::default()
+            },
+            ..Setup::default()
+        })
+        .await;
+        // A small receive window, so the kernel cannot take the whole file.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 << 10).unwrap();
+        let mut s = socket.connect(addr).await.unwrap();
+        s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        // Never read: the server's writes stall once the socket buffers are
+        // full, nothing moves, and the idle timeout closes the connection.
+        until("the connection accepted", || gauges.open_connections() == 1).await;
+        until("the stalled connection closed", || {
+            gauges.open_connections() == 0
+        })
+        .await;
+        let got = until_closed(&mut s).await;
+        assert!(got.len() < big.len(), "cut short: {} bytes", got.len());
+        let _ = std::fs::remove_dir_all(dist);
+    }
+
+    #[tokio::test]
+    async fn past_the_fetch_cap_requests_get_503_with_retry_after() {
+        // A DNS server that never answers keeps the first fetch in flight.
+        let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (addr, gauges) = start(Setup {
+            limits: Limits {
+                max_fetches: 1,
+                ..Limits::default()
+            },
+            resolver: silent.local_addr().unwrap(),
+            ..Setup::default()
+        })
+        .await;
+        let first = tokio::spawn(request(addr, "GET", "/api/policy?domain=example.com"));
+        until("one fetch in flight", || gauges.fetches_in_flight() == 1).await;
+        let (status, headers, body) = request(addr, "GET", "/api/policy?domain=example.org").await;
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            headers.contains(&"retry-after: 5".to_string()),
+            "{headers:?}"
+        );
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"],
+            ApiError::busy().message
+        );
+        let (status, _, _) = request(addr, "GET", "/api/health").await;
+        assert_eq!(status, 200, "other requests are still answered");
+        first.abort();
     }
 }

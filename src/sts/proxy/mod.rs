@@ -20,8 +20,8 @@ pub mod limit;
 pub mod request;
 pub mod response;
 
-pub use address::{address_allowed, is_public};
-pub use limit::RateLimiter;
+pub use address::{address_allowed, is_public, AddressGuard, Prefix, PrefixError};
+pub use limit::{ClientKey, RateLimiter};
 pub use request::{
     parse_query, ApiError, PolicyRequest, ACCEPT, BROWSER_USER_AGENT, FETCH_TIMEOUT_SECS,
     MTA_USER_AGENT,

@@ -100,30 +100,67 @@ impl ApiError {
             "Too many checks from your address; wait a minute and try again.",
         )
     }
+
+    /// 503, when the proxy already has as many policy fetches in flight as
+    /// it allows; answered with `Retry-After`.
+    pub fn busy() -> Self {
+        Self::new(
+            503,
+            "The proxy is busy with other checks; try again in a few seconds.",
+        )
+    }
+
+    /// 404 for a path under `/api/` that is not an endpoint.
+    pub fn not_found() -> Self {
+        Self::new(
+            404,
+            "Not found: the proxy answers GET /api/policy?domain=D.",
+        )
+    }
+
+    /// 405 for a method an endpoint does not take; `allow` lists those it does.
+    pub fn method_not_allowed(allow: &str) -> Self {
+        Self::new(
+            405,
+            format!("This endpoint takes {allow} only, e.g. GET /api/policy?domain=D."),
+        )
+    }
+
+    /// 500 with a text that says nothing of the cause (which goes to the
+    /// operator's log, not to the caller).
+    pub fn internal() -> Self {
+        Self::new(500, "The proxy failed on this request; try again later.")
+    }
 }
 
 /// Parses the query string of `/api/policy` (without the `?`): `domain=D`
 /// (required, anything the domain box accepts, [`domain::normalise`]) and
-/// `ua=browser` or `ua=mta` (optional). Other keys are ignored.
+/// `ua=browser` or `ua=mta` (optional). Other keys are ignored; any key
+/// given twice is refused, since two readers of one query (a cache, a log,
+/// this proxy) could each take a different one.
 pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
     if query.len() > MAX_QUERY {
         return Err(ApiError::bad_request(
             "The query is too long; send one domain name.",
         ));
     }
+    let mut seen: Vec<String> = Vec::new();
     let mut domain_arg = None;
     let mut browser = false;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = percent_decode(k).ok_or_else(|| {
+            ApiError::bad_request("A key of the query is not valid percent-encoding.")
+        })?;
+        if seen.contains(&k) {
+            return Err(ApiError::bad_request(format!(
+                "`{k}` is given twice; send it once."
+            )));
+        }
         let v = percent_decode(v).ok_or_else(|| {
             ApiError::bad_request(format!("The value of `{k}` is not valid percent-encoding."))
         })?;
-        match k {
-            "domain" if domain_arg.is_some() => {
-                return Err(ApiError::bad_request(
-                    "`domain` appears more than once; send one domain.",
-                ))
-            }
+        match k.as_str() {
             "domain" => domain_arg = Some(v),
             "ua" => match v.as_str() {
                 "browser" => browser = true,
@@ -136,6 +173,7 @@ pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
             },
             _ => {}
         }
+        seen.push(k);
     }
     let raw = domain_arg.ok_or_else(|| {
         ApiError::bad_request("Give the domain to check: /api/policy?domain=example.com")
@@ -144,21 +182,22 @@ pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
     Ok(PolicyRequest { domain, browser })
 }
 
-/// `application/x-www-form-urlencoded` decoding: `%XX` and `+` for a space.
-/// `None` for a broken escape or bytes that are not UTF-8.
+/// `application/x-www-form-urlencoded` decoding: `%XX` (exactly two hex
+/// digits) and `+` for a space. `None` for a broken escape or bytes that
+/// are not UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
     let mut out = Vec::with_capacity(s.len());
     let mut rest = s.as_bytes();
     while let Some((&c, tail)) = rest.split_first() {
         rest = tail;
         match c {
-            b'%' => {
-                // Two hex digits exactly: `from_str_radix` alone would take
-                // a sign, so `%+a` would decode to a newline.
-                let (&hi, &lo) = (rest.first()?, rest.get(1)?);
-                out.push(hex_value(hi)? << 4 | hex_value(lo)?);
-                rest = rest.get(2..)?;
-            }
+            b'%' => match rest {
+                [hi, lo, tail @ ..] => {
+                    out.push(hex_digit(*hi)? << 4 | hex_digit(*lo)?);
+                    rest = tail;
+                }
+                _ => return None,
+            },
             b'+' => out.push(b' '),
             c => out.push(c),
         }
@@ -166,7 +205,8 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// One hex digit; no sign, no space (`u8::from_str_radix` takes `+a`).
+fn hex_digit(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -205,6 +245,12 @@ mod tests {
             "domain=x.com&ua=curl",
             "domain=a.example&domain=b.example",
             "domain=example%2Bcom%+a",
+            "domain=%+aexample.com",
+            "domain=example.com&domain=example.org",
+            "domain=example.com&%64omain=example.org",
+            "ua=mta&domain=example.com&ua=browser",
+            "domain=example.com&x=1&x=2",
+            "domain=example.com&%zz=1",
         ] {
             let e = parse_query(bad).unwrap_err();
             assert_eq!(e.status, 400, "{bad}");
@@ -222,9 +268,10 @@ mod tests {
         assert_eq!(percent_decode("%e"), None);
         assert_eq!(percent_decode("%g0"), None);
         assert_eq!(percent_decode("%C3"), None, "half a UTF-8 character");
-        assert_eq!(percent_decode("%+a"), None, "a sign is not a hex digit");
-        assert_eq!(percent_decode("%-1"), None);
-        assert_eq!(percent_decode("%0A").as_deref(), Some("\n"));
+        for signed in ["%+a", "%-1", "%+0", "% a", "%a ", "%+A"] {
+            assert_eq!(percent_decode(signed), None, "{signed}");
+        }
+        assert_eq!(percent_decode("%0a%0A").as_deref(), Some("\n\n"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! Every function takes and returns plain strings/bytes (JSON where there is
 //! structure), so the JS side stays a thin, rule-free shell.
 
-use mtasts::sts::proxy::{self, ApiError};
+use mtasts::sts::proxy::{self, ApiError, ClientKey};
 use mtasts::sts::report::{Body, Fetch, FetchError, FetchErrorClass};
 use wasm_bindgen::prelude::*;
 
@@ -35,6 +35,37 @@ pub fn plan(query: &str) -> String {
         }
         Err(e) => serde_json::json!({ "status": e.status, "error": e.message }).to_string(),
     }
+}
+
+/// The key of the Workers rate-limiting binding for a request, from its
+/// `CF-Connecting-IP` header: the IPv4 address, or the IPv6 /64
+/// ([`ClientKey`], the native server's rule). A request without a usable
+/// header (none reaches a deployed Worker) shares the key `unknown`.
+#[wasm_bindgen]
+pub fn rate_key(connecting_ip: Option<String>) -> String {
+    connecting_ip
+        .as_deref()
+        .and_then(ClientKey::parse)
+        .map_or_else(|| "unknown".to_string(), |k| k.to_string())
+}
+
+/// A refusal the shell answers itself, as
+/// `{"status": N, "error": "...", "headers": [[name, value], ...]}`:
+/// `rate-limited` (429, `Retry-After`), `not-found` (404), `method` (405,
+/// `Allow`) or, for anything else, `internal` (500, a text that says
+/// nothing of the cause: that goes to the Worker's log).
+#[wasm_bindgen]
+pub fn refusal(kind: &str) -> String {
+    let (e, headers): (ApiError, &[(&str, &str)]) = match kind {
+        "rate-limited" => (ApiError::rate_limited(), &[("retry-after", "60")]),
+        "not-found" => (ApiError::not_found(), &[]),
+        "method" => (
+            ApiError::method_not_allowed("GET, OPTIONS"),
+            &[("allow", "GET, OPTIONS")],
+        ),
+        _ => (ApiError::internal(), &[]),
+    };
+    serde_json::json!({ "status": e.status, "error": e.message, "headers": headers }).to_string()
 }
 
 /// `{"error": "..."}` for an error the shell itself raises (404, 405, 500).
@@ -191,6 +222,38 @@ mod tests {
         );
         assert_eq!(max_body(), 65_536);
         assert_eq!(timeout_ms(), 20_000);
+    }
+
+    #[test]
+    fn rate_keys_are_per_address_and_per_ipv6_network() {
+        let key = |h: &str| rate_key(Some(h.to_string()));
+        assert_eq!(key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("198.51.100.8"), "198.51.100.8");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            key("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            key("2001:db8:1:2::1"),
+            "one /64, one budget"
+        );
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(key("not an address"), "unknown");
+        assert_eq!(rate_key(None), "unknown");
+    }
+
+    #[test]
+    fn refusals_say_nothing_of_internal_errors() {
+        let r = json(&refusal("rate-limited"));
+        assert_eq!(r["status"], 429);
+        assert_eq!(r["headers"], serde_json::json!([["retry-after", "60"]]));
+        let r = json(&refusal("method"));
+        assert_eq!(r["status"], 405);
+        assert_eq!(r["headers"], serde_json::json!([["allow", "GET, OPTIONS"]]));
+        assert_eq!(json(&refusal("not-found"))["status"], 404);
+        let r = json(&refusal("internal"));
+        assert_eq!(r["status"], 500);
+        assert_eq!(r["error"], ApiError::internal().message);
+        assert_eq!(json(&refusal("TypeError: x is undefined"))["status"], 500);
     }
 
     #[test]
