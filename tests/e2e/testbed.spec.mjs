@@ -159,6 +159,12 @@ test.describe('checker against the test bed', () => {
           .toEqual([...cliGot.codes].sort());
         expect(comparable(got.report.observations), 'page vs mtasts check: observations')
           .toEqual(comparable(cliGot.report.observations));
+        expect(got.report.by_sender, 'page vs mtasts check: how each sender reads it')
+          .toEqual(cliGot.report.by_sender);
+      }
+      if (row.scenario === 'content-type') {
+        // Senders split here: the page shows the matrix under the verdict.
+        await expect(page.getByRole('heading', { name: 'How senders read it' })).toBeVisible();
       }
 
       if (['enforce', 'mx-not-covered'].includes(row.scenario)) {
