@@ -104,6 +104,8 @@ function comparable(obs) {
     if (!o[k]) continue;
     delete o[k].elapsed_ms;
     if (o[k].error) delete o[k].error.message;
+    // How much of a trickling body came before the deadline is timing.
+    if (o[k].error && o[k].error.class === 'timeout') delete o[k].body;
   }
   return o;
 }

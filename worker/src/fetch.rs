@@ -237,11 +237,13 @@ impl Fetcher {
             .get::<reqwest::tls::TlsInfo>()
             .and_then(|i| i.peer_certificate())
             .and_then(certificate_facts);
-        let mut body = Vec::new();
+        // Into `out` as it arrives: whichever deadline cuts a trickling
+        // body (the client's or the whole fetch's), what came is kept.
+        let body = &mut out.body.get_or_insert_with(|| Body(Vec::new())).0;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if !proxy::append_capped(&mut body, &chunk) {
+                    if !proxy::append_capped(body, &chunk) {
                         out.truncated = true;
                         break;
                     }
@@ -253,7 +255,6 @@ impl Fetcher {
                 }
             }
         }
-        out.body = Some(Body(body));
     }
 }
 
