@@ -124,16 +124,16 @@ async fn unreachable_resolvers_are_tried_in_turn() {
         "http://127.0.0.1:9/dns-query".to_string(),
         "http://127.0.0.2:9/dns-query".to_string(),
     ];
-    let r = net::resolve(&resolvers, "example.com", RecordType::Mx).await;
-    let f = r.outcome.clone().unwrap_err();
+    let (resolver, r) = net::resolve(&resolvers, "example.com", RecordType::Mx).await;
+    let f = r.unwrap_err();
     assert_eq!(f.status, DnsStatus::Unreachable);
     assert!(
         f.detail.contains("127.0.0.1:9") && f.detail.contains("127.0.0.2:9"),
         "{}",
         f.detail
     );
-    assert!(r.transport_failed());
-    assert_eq!(r.resolver, resolvers[1]);
+    assert!(f.transport());
+    assert_eq!(resolver, resolvers[1]);
 }
 
 #[wasm_bindgen_test]
