@@ -527,3 +527,57 @@ fn live_check_uncovered_mx_blocks_enforcing_and_is_cross_checked() {
         pf[0].now
     );
 }
+
+#[test]
+fn certificate_failures_are_set_beside_todays_probe_of_that_mx() {
+    use mtasts::sts::mx_tls::Status;
+    use mtasts::sts::report::MxTlsRow;
+    use mtasts::sts::Code;
+    let today = Day::parse(TODAY).unwrap();
+    let mut now = live(
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmax_age: 604800\r\n",
+        &["mx1.example.com"],
+    );
+    let mut files = clean(3, &["google.com"]);
+    files.push((
+        "mismatch.json".into(),
+        day_report(
+            "yahoo.com",
+            today.plus(-1),
+            "enforce",
+            &[("certificate-host-mismatch", "MX1.example.com", 3)],
+        ),
+    ));
+    let mut reading = Reading::new();
+    for (n, b) in &files {
+        reading.add(n, b);
+    }
+    let agg = aggregate(&reading.reports, Some(D));
+
+    // Not probed (as in the page): said so, never silent.
+    let x = cross_check(&agg, &now);
+    assert_eq!(x.mx_tls_failures.len(), 1);
+    let t = &x.mx_tls_failures[0];
+    assert_eq!(
+        (t.mx_host.as_str(), t.failed, t.result_types.clone()),
+        (
+            "mx1.example.com",
+            3,
+            vec!["certificate-host-mismatch".to_string()]
+        )
+    );
+    assert!(t.now.contains("did not probe"), "{}", t.now);
+
+    // Probed: today's verdict of that host's certificate beside the reports.
+    now.mx_tls.push(MxTlsRow {
+        host: "mx1.example.com".into(),
+        address: "192.0.2.25".into(),
+        status: Status::Invalid,
+        codes: vec![Code::MxTlsNameMismatch],
+    });
+    let x = cross_check(&agg, &now);
+    assert_eq!(
+        x.mx_tls_failures[0].now,
+        "Today: 192.0.2.25 fails validation (mx-tls-name-mismatch)."
+    );
+}

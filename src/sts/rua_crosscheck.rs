@@ -47,6 +47,27 @@ pub struct PolicyFailures {
     pub now: String,
 }
 
+/// TLS failures reporters saw at an MX host (the STARTTLS and certificate
+/// result types of RFC 8460 §4.3.2), next to what today's probe of that
+/// host shows (RFC 8461 §4.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MxTlsFailure {
+    pub mx_host: String,
+    pub failed: u64,
+    pub result_types: Vec<String>,
+    /// What the live check's STARTTLS probe of the host sees now.
+    pub now: String,
+}
+
+/// The result types that are about the MX host's STARTTLS or certificate.
+const MX_TLS_RESULTS: [&str; 5] = [
+    "starttls-not-supported",
+    "certificate-host-mismatch",
+    "certificate-expired",
+    "certificate-not-trusted",
+    "validation-failure",
+];
+
 /// The whole cross-check.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrossCheck {
@@ -56,6 +77,7 @@ pub struct CrossCheck {
     pub other_policies: Vec<OtherPolicy>,
     pub uncovered_failures: Vec<UncoveredFailure>,
     pub policy_failures: Vec<PolicyFailures>,
+    pub mx_tls_failures: Vec<MxTlsFailure>,
 }
 
 /// Cross-checks one domain's aggregate with its live report.
@@ -138,6 +160,27 @@ pub fn cross_check(agg: &Aggregate, live: &Report) -> CrossCheck {
         })
         .collect();
 
+    let mut tls: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    for r in agg.rows.iter().filter(|r| ours(&r.policy_domain)) {
+        let (Some(host), Some(ty)) = (&r.mx_host, &r.result_type) else {
+            continue;
+        };
+        if MX_TLS_RESULTS.contains(&ty.as_str()) {
+            let e = tls.entry(host.to_ascii_lowercase()).or_default();
+            e.0 = e.0.saturating_add(r.failed);
+            e.1.insert(ty.clone());
+        }
+    }
+    let mx_tls_failures = tls
+        .into_iter()
+        .map(|(mx_host, (failed, types))| MxTlsFailure {
+            now: probe_now(live, &mx_host),
+            mx_host,
+            failed,
+            result_types: types.into_iter().collect(),
+        })
+        .collect();
+
     let now = fetch_now(live);
     let policy_failures = agg
         .result_types
@@ -169,7 +212,44 @@ pub fn cross_check(agg: &Aggregate, live: &Report) -> CrossCheck {
         other_policies,
         uncovered_failures,
         policy_failures,
+        mx_tls_failures,
     }
+}
+
+/// What the live check's STARTTLS probe of `host` shows, in one sentence.
+#[cfg(feature = "mx-tls")]
+fn probe_now(live: &Report, host: &str) -> String {
+    use super::mx_tls::Status;
+    let rows: Vec<String> = live
+        .mx_tls
+        .iter()
+        .filter(|r| r.host.trim_end_matches('.').eq_ignore_ascii_case(host))
+        .map(|r| {
+            let status = match r.status {
+                Status::Valid => "valid",
+                Status::Invalid => "fails validation",
+                Status::Unknown => "could not be checked",
+            };
+            let codes: Vec<&str> = r.codes.iter().map(|c| c.as_str()).collect();
+            if codes.is_empty() {
+                format!("{} {status}", r.address)
+            } else {
+                format!("{} {status} ({})", r.address, codes.join(", "))
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        "The live check did not probe this host's STARTTLS (`mtasts check` does, unless --no-smtp)."
+            .to_string()
+    } else {
+        format!("Today: {}.", rows.join("; "))
+    }
+}
+
+/// Without the MX probe (the browser builds), there is nothing to compare.
+#[cfg(not(feature = "mx-tls"))]
+fn probe_now(_live: &Report, _host: &str) -> String {
+    "The live check did not probe this host's STARTTLS (`mtasts check` does).".to_string()
 }
 
 /// What the check's own policy fetch shows, in one sentence.

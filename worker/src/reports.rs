@@ -410,6 +410,17 @@ fn render(
                 }
             );
         }
+        for t in &x.mx_tls_failures {
+            let _ = writeln!(
+                o,
+                "  {} failed session{} at {} ({}). {}",
+                t.failed,
+                if t.failed == 1 { "" } else { "s" },
+                t.mx_host,
+                t.result_types.join(", "),
+                t.now
+            );
+        }
         for f in &x.policy_failures {
             let _ = writeln!(
                 o,
