@@ -545,7 +545,7 @@ fn resolver_of(
         (Some(r), None) => resolve::Transport::Dns(parse_server(&r)?),
         (None, None) => resolve::Transport::Dns(
             check::system_nameserver()
-                .ok_or("no nameserver in /etc/resolv.conf; give one with --resolver or --doh")?,
+                .ok_or("no nameserver in /etc/resolv.conf; name a DNS server with --resolver IP[:PORT] (check and reports also take --doh URL)")?,
         ),
     };
     let mut rc = resolve::ResolverConfig::new(transport);
