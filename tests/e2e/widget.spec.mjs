@@ -112,6 +112,29 @@ test.describe('embeddable widgets', () => {
     await app.close();
   });
 
+  test('where senders split, the checker says how many refuse the policy and links to the app', async ({ page }) => {
+    await page.goto(MTASTS + 'embed-demo.html');
+    const check = page.locator('#checker');
+    await check.evaluate((el, doh) => el.setAttribute('resolver', doh), DOH);
+    const box = check.getByLabel("Check a domain's MTA-STS");
+    const verdict = check.locator('.verdict[data-verdict]');
+    const line = check.locator('.w-senders');
+
+    // Every sender agrees on a healthy domain: no line.
+    await box.fill('enforce.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(verdict).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    await expect(line).toHaveCount(0);
+
+    // Served as application/octet-stream: enforced by the RFC reading, but
+    // postfix-mta-sts-resolver and maddy (go-mtasts) refuse it.
+    await box.fill('content-type.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(check.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'enforced', { timeout: 30_000 });
+    await expect(line).toHaveText('Refused by 2 of 8 senders');
+    await expect(line.getByRole('link')).toHaveAttribute('href', MTASTS + '?domain=content-type.mtasts.test');
+  });
+
   test('a page with hostile CSS on another origin: the widgets keep their look and work', async ({ page }) => {
     await page.goto(DOCS + 'hostile.html');
     const check = page.locator('#check');
