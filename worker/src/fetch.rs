@@ -75,17 +75,31 @@ impl StdError for Guard {}
 struct GuardedResolver {
     resolver: Resolver,
     guard: AddressGuard,
+    /// Addresses the fetch already looked up, per host, handed over once so
+    /// the connection goes where the report says, without asking DNS again.
+    looked_up: Resolved,
 }
+
+/// Host name to the addresses just resolved for it.
+type Resolved = Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<IpAddr>>>>;
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let guard = self.guard.clone();
         let resolver = self.resolver.clone();
         let host = name.as_str().to_string();
+        let known = self
+            .looked_up
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&host.to_ascii_lowercase()));
         Box::pin(async move {
-            let ips = lookup(&resolver, &host)
-                .await
-                .map_err(|e| -> Box<dyn StdError + Send + Sync> { Box::new(e) })?;
+            let ips = match known {
+                Some(ips) => ips,
+                None => lookup(&resolver, &host)
+                    .await
+                    .map_err(|e| -> Box<dyn StdError + Send + Sync> { Box::new(e) })?,
+            };
             let ok: Vec<SocketAddr> = ips
                 .into_iter()
                 .filter(|ip| guard.allows(*ip))
@@ -112,11 +126,13 @@ pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
     resolver: Resolver,
+    looked_up: Resolved,
 }
 
 impl Fetcher {
     /// A fetcher that resolves the policy host through `resolver`.
     pub fn new(config: FetchConfig, resolver: Resolver) -> Result<Self, String> {
+        let looked_up = Resolved::default();
         let client = || -> Result<reqwest::Client, String> {
             let mut b = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -129,6 +145,7 @@ impl Fetcher {
                 .dns_resolver(Arc::new(GuardedResolver {
                     resolver: resolver.clone(),
                     guard: config.guard(),
+                    looked_up: looked_up.clone(),
                 }));
             if let Some(pem) = &config.extra_ca {
                 b = crate::resolve::trust_extra_ca(b, pem)?;
@@ -139,6 +156,7 @@ impl Fetcher {
             client: client()?,
             config,
             resolver,
+            looked_up,
         })
     }
 
@@ -167,8 +185,9 @@ impl Fetcher {
     }
 
     async fn fetch_into(&self, req: &PolicyRequest, out: &mut Fetch) {
-        // Resolve once here for the report; the client's resolver checks
-        // again for the connection it actually makes.
+        // Resolve once, here: the report names these addresses and the
+        // client connects to them (the guard checks them again, and the peer
+        // after connecting).
         let guard = self.config.guard();
         let ips = match lookup(&self.resolver, &req.host()).await {
             Ok(ips) => {
@@ -193,11 +212,19 @@ impl Fetcher {
                 return;
             }
         };
+        let host = req.host().to_ascii_lowercase();
+        if let Ok(mut m) = self.looked_up.lock() {
+            m.insert(host.clone(), ips.clone());
+        }
         let mut get = self.client.get(req.url());
         for (name, value) in req.headers() {
             get = get.header(name, value);
         }
         let sent = get.send().await;
+        // Taken by the client's resolver when it connected; dropped if not.
+        if let Ok(mut m) = self.looked_up.lock() {
+            m.remove(&host);
+        }
         let mut resp = match sent {
             Ok(r) => r,
             Err(e) => {
