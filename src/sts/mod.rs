@@ -25,10 +25,16 @@
 //! | RFC 1035, RFC 8484 DNS messages | [`dns`] |
 //! | RFC 8484 §4.2.1, RFC 5452 §4.2 reading an answer; one lookup's result | [`lookup`] |
 //! | RFC 8461 §3-§4, RFC 8460 §3, RFC 7672 what a check looks up, in which order | [`plan`] |
+//! | RFC 8461 §3.3, §4.2 certificate expiry dates in a report | `expiry` (native) |
+//! | many domains in one run: the list, CSV rows, tally, categories | `bulk` (native) |
 
+#[cfg(feature = "mx-tls")]
+pub mod bulk;
 pub mod date;
 pub mod dns;
 pub mod domain;
+#[cfg(feature = "mx-tls")]
+pub mod expiry;
 pub mod finding;
 pub mod fold;
 pub mod generate;

@@ -18,8 +18,8 @@ use crate::fetch::Fetcher;
 use crate::resolve::Resolver;
 use crate::smtp::Prober;
 
-fn progress(line: &str) {
-    if std::io::stderr().is_terminal() {
+fn progress(verbose: bool, line: &str) {
+    if verbose && std::io::stderr().is_terminal() {
         eprintln!("  {line}");
     }
 }
@@ -53,13 +53,36 @@ pub async fn check_with(
     previous: Option<Previous>,
     prober: Option<&Prober>,
 ) -> Report {
+    run(domain, resolver, fetcher, previous, prober, true).await
+}
+
+/// [`check_with`] without the progress lines on a terminal, for runs that
+/// check many domains at once and draw their own progress.
+pub async fn check_quietly(
+    domain: &Domain,
+    resolver: &Resolver,
+    fetcher: &Fetcher,
+    previous: Option<Previous>,
+    prober: Option<&Prober>,
+) -> Report {
+    run(domain, resolver, fetcher, previous, prober, false).await
+}
+
+async fn run(
+    domain: &Domain,
+    resolver: &Resolver,
+    fetcher: &Fetcher,
+    previous: Option<Previous>,
+    prober: Option<&Prober>,
+    verbose: bool,
+) -> Report {
     let options = Options {
         previous,
         mx_tls: prober.is_some(),
         ..Options::default()
     };
     let mut plan = CheckPlan::new(&domain.ascii, options);
-    progress(&format!(
+    progress(verbose, &format!(
         "looking up _mta-sts, _smtp._tls, MX, mta-sts and DANE records of {} through {}; fetching {}",
         domain.ascii,
         resolver.transport(),
@@ -80,7 +103,10 @@ pub async fn check_with(
                 }
                 Action::Fetch { id, browser } => {
                     if browser {
-                        progress("policy: repeating the fetch with a browser User-Agent");
+                        progress(
+                            verbose,
+                            "policy: repeating the fetch with a browser User-Agent",
+                        );
                     }
                     let f = fetcher.clone();
                     let req = PolicyRequest {
@@ -104,24 +130,30 @@ pub async fn check_with(
         match joined {
             Ok(Done::Lookup(id, r)) => plan.on_lookup(id, r),
             Ok(Done::Fetch(id, f)) => {
-                progress(&match (&f.status, &f.error) {
-                    (_, Some(e)) => format!("policy: {}", e.class.as_str()),
-                    (Some(s), None) => format!("policy: HTTP {s}"),
-                    _ => "policy: no answer".to_string(),
-                });
+                progress(
+                    verbose,
+                    &match (&f.status, &f.error) {
+                        (_, Some(e)) => format!("policy: {}", e.class.as_str()),
+                        (Some(s), None) => format!("policy: HTTP {s}"),
+                        _ => "policy: no answer".to_string(),
+                    },
+                );
                 plan.on_fetch(id, Some(f))
             }
             Ok(Done::Probe(id, p)) => {
-                progress(&format!(
-                    "smtp {} ({}): {}",
-                    p.host,
-                    p.address,
-                    match (&p.error, &p.tls) {
-                        (Some(e), _) => format!("{:?}", e.class),
-                        (None, Some(t)) => t.version.clone(),
-                        (None, None) => "no STARTTLS".to_string(),
-                    }
-                ));
+                progress(
+                    verbose,
+                    &format!(
+                        "smtp {} ({}): {}",
+                        p.host,
+                        p.address,
+                        match (&p.error, &p.tls) {
+                            (Some(e), _) => format!("{:?}", e.class),
+                            (None, Some(t)) => t.version.clone(),
+                            (None, None) => "no STARTTLS".to_string(),
+                        }
+                    ),
+                );
                 plan.on_probe(id, p)
             }
             Err(_) => {}
@@ -137,10 +169,13 @@ pub async fn check_with(
     .iter()
     .filter(|s| !s.answered())
     .count();
-    progress(&format!(
-        "{lookups} lookups ({failed} of the first four without an answer) in {} ms",
-        start.elapsed().as_millis()
-    ));
+    progress(
+        verbose,
+        &format!(
+            "{lookups} lookups ({failed} of the first four without an answer) in {} ms",
+            start.elapsed().as_millis()
+        ),
+    );
     report
 }
 

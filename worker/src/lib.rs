@@ -22,6 +22,7 @@ macro_rules! out {
     }};
 }
 
+pub mod bulk;
 pub mod check;
 pub mod fetch;
 pub mod render;

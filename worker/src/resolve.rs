@@ -53,6 +53,9 @@ pub struct ResolverConfig {
     /// Connect to the DoH host at this address instead of resolving its name
     /// with the system resolver (the bootstrap problem, and test beds).
     pub doh_address: Option<SocketAddr>,
+    /// At most this many queries per second to the server (0: no cap), so
+    /// that checking many domains does not flood a shared resolver.
+    pub max_qps: u32,
 }
 
 impl ResolverConfig {
@@ -63,6 +66,7 @@ impl ResolverConfig {
             udp_retry: Duration::from_millis(1500),
             extra_ca: None,
             doh_address: None,
+            max_qps: 0,
         }
     }
 }
@@ -72,6 +76,27 @@ impl ResolverConfig {
 pub struct Resolver {
     config: ResolverConfig,
     http: Option<reqwest::Client>,
+    pacer: Option<std::sync::Arc<Pacer>>,
+}
+
+/// Spaces queries evenly at the configured rate, shared by every clone of
+/// a resolver.
+struct Pacer {
+    interval: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    /// Waits for this query's turn.
+    async fn turn(&self) {
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let at = (*next).max(tokio::time::Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 impl Resolver {
@@ -80,7 +105,17 @@ impl Resolver {
             Transport::Dns(_) => None,
             Transport::Doh(url) => Some(doh_client(&config, url)?),
         };
-        Ok(Resolver { config, http })
+        let pacer = (config.max_qps > 0).then(|| {
+            std::sync::Arc::new(Pacer {
+                interval: Duration::from_secs(1) / config.max_qps,
+                next: std::sync::Mutex::new(tokio::time::Instant::now()),
+            })
+        });
+        Ok(Resolver {
+            config,
+            http,
+            pacer,
+        })
     }
 
     /// Where the queries go, for messages.
@@ -91,6 +126,9 @@ impl Resolver {
     /// Asks for `name`/`qtype` (an absolute name: no search domains apply)
     /// and reads the answer with the core's rules.
     pub async fn lookup(&self, name: &str, qtype: RecordType) -> Result<Response, Failure> {
+        if let Some(p) = &self.pacer {
+            p.turn().await;
+        }
         let deadline = tokio::time::Instant::now() + self.config.timeout;
         match (&self.config.transport, &self.http) {
             (Transport::Dns(server), _) => self.plain(*server, name, qtype, deadline).await,
