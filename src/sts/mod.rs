@@ -27,6 +27,7 @@
 //! | RFC 8461 §3-§4, RFC 8460 §3, RFC 7672 what a check looks up, in which order | [`plan`] |
 //! | RFC 8461 §3.3, §4.2 certificate expiry dates in a report | `expiry` (native) |
 //! | many domains in one run: the list, CSV rows, tally, categories | `bulk` (native) |
+//! | RFC 8461 §3.1, §4.1, §8.3 watching domains: the state and its alerts | `watch` (native) |
 
 #[cfg(feature = "mx-tls")]
 pub mod bulk;
@@ -61,5 +62,7 @@ pub mod rua_result;
 pub mod senders;
 pub mod tlsrpt;
 pub mod txt;
+#[cfg(feature = "mx-tls")]
+pub mod watch;
 
 pub use finding::{Code, Finding, Part, Position, Severity};
