@@ -155,9 +155,13 @@ pub fn snapshot(report: &Report, now: i64, previous: Option<&Snapshot>) -> Snaps
     } else {
         previous.and_then(|p| p.sts_id.clone())
     };
-    let policy_sha256 = match served_body(report) {
-        Some(body) => Some(hex(&Sha256::digest(body))),
-        None => previous.and_then(|p| p.policy_sha256.clone()),
+    // The body is remembered with its id: while the id stays, senders hold
+    // the body they fetched under it, so a later edit is still unannounced.
+    let kept = previous.filter(|p| p.sts_id.is_some() && p.sts_id == sts_id);
+    let policy_sha256 = match (served_body(report), kept) {
+        (Some(_), Some(p)) if p.policy_sha256.is_some() => p.policy_sha256.clone(),
+        (Some(body), _) => Some(hex(&Sha256::digest(body))),
+        (None, _) => previous.and_then(|p| p.policy_sha256.clone()),
     };
     let last_policy = match &report.policy {
         Some(p) => Some(SeenPolicy {
@@ -810,6 +814,32 @@ mod tests {
         for (name, after, want) in cases {
             assert_eq!(codes(&h, &after), want, "{name}");
         }
+    }
+
+    #[test]
+    fn an_unannounced_edit_is_said_until_the_id_changes() {
+        let h = healthy();
+        let edited = World {
+            body: Some(ENFORCE_MX2),
+            ..h.clone()
+        };
+        let bumped = World {
+            txt: Some("v=STSv1; id=20260105000000"),
+            ..edited.clone()
+        };
+        let mut state = State::default();
+        let mut seen = Vec::new();
+        for (i, w) in [&h, &edited, &edited, &bumped, &bumped].iter().enumerate() {
+            let t = NOW + i as i64 * DAY;
+            let mut p = Pass::new(t);
+            p.record(&mut state, &check(w, t), t, Settings::default());
+            seen.push(p.alerts().map(|a| a.code).collect::<Vec<_>>());
+        }
+        use AlertCode::IdNotBumped;
+        assert_eq!(
+            seen,
+            vec![vec![], vec![IdNotBumped], vec![IdNotBumped], vec![], vec![]]
+        );
     }
 
     #[test]

@@ -30,3 +30,4 @@ pub mod reports;
 pub mod resolve;
 pub mod serve;
 pub mod smtp;
+pub mod watch;

@@ -10,7 +10,7 @@ use mtasts::sts::lint::{self, Kind};
 use mtasts::sts::policy::Mode;
 use mtasts::sts::{date, domain, mx, rollout};
 
-use mtasts_worker::{bulk, check, fetch, render, reports, resolve, serve, smtp};
+use mtasts_worker::{bulk, check, fetch, render, reports, resolve, serve, smtp, watch};
 use mtasts_worker::{out, outln};
 
 #[derive(Parser)]
@@ -130,6 +130,25 @@ enum Command {
         smtp: SmtpArgs,
         #[command(flatten)]
         bulk: bulk::Args,
+    },
+    /// Check domains, compare with the last pass (--state), and alert on
+    /// what changed or is about to break: one pass for cron, or --every.
+    ///
+    /// Exit status: 0 no alert, 1 an alert fired, 2 usage error, 3 the
+    /// state file is damaged, foreign or cannot be written, 130 interrupted.
+    Watch {
+        #[command(flatten)]
+        args: watch::Args,
+        /// Ask this DNS server (IP or IP:PORT) with plain DNS; default: /etc/resolv.conf.
+        #[arg(long, env = "MTASTS_RESOLVER", conflicts_with = "doh")]
+        resolver: Option<String>,
+        /// Ask this DNS-over-HTTPS endpoint instead (RFC 8484).
+        #[arg(long, env = "MTASTS_DOH")]
+        doh: Option<String>,
+        #[command(flatten)]
+        fetch: FetchArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
     },
     /// Serve the web app and the policy proxy (/api/policy) locally.
     Serve {
@@ -468,6 +487,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     ExitCode::from(1)
                 },
             )
+        }
+        Command::Watch {
+            args,
+            resolver,
+            doh,
+            fetch,
+            smtp,
+        } => {
+            let config = fetch.config()?;
+            let prober = smtp.prober(&config)?;
+            let resolver = resolver_of(resolver, doh, &config, 0)?;
+            let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+            match runtime()?.block_on(watch::run(&args, resolver, fetcher, prober)) {
+                Ok(code) => Ok(code),
+                Err(watch::Stop::Usage(m)) => Err(m),
+                Err(watch::Stop::State(m)) => {
+                    eprintln!("mtasts: {m}");
+                    Ok(ExitCode::from(watch::EXIT_STATE))
+                }
+            }
         }
         Command::Serve {
             listen,
