@@ -446,6 +446,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let config = fetch.config()?;
             let prober = smtp.prober(&config)?;
+            if bulk.file.is_none() && (bulk.jsonl || bulk.csv) {
+                return Err(
+                    "--jsonl and --csv write the results of --file FILE; for one domain use --json"
+                        .into(),
+                );
+            }
             if bulk.file.is_some() {
                 let resolver = resolver_of(resolver, doh, &config, bulk.rate)?;
                 let fetcher = fetch::Fetcher::new(config, resolver.clone())?;

@@ -86,13 +86,24 @@ struct Pacer {
     next: std::sync::Mutex<tokio::time::Instant>,
 }
 
+/// When a query may go (the next free slot, or now if it is past) and the
+/// slot after it.
+fn slot<T: Ord + Copy + std::ops::Add<Duration, Output = T>>(
+    next: T,
+    now: T,
+    interval: Duration,
+) -> (T, T) {
+    let at = next.max(now);
+    (at, at + interval)
+}
+
 impl Pacer {
     /// Waits for this query's turn.
     async fn turn(&self) {
         let at = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let at = (*next).max(tokio::time::Instant::now());
-            *next = at + self.interval;
+            let (at, after) = slot(*next, tokio::time::Instant::now(), self.interval);
+            *next = after;
             at
         };
         tokio::time::sleep_until(at).await;
@@ -389,4 +400,27 @@ fn http_error(e: &reqwest::Error, timeout: &Failure) -> Failure {
     }
     text.dedup();
     Failure::unreachable(text.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slot;
+    use std::time::Duration;
+
+    #[test]
+    fn queries_are_spaced_at_the_rate_and_a_pause_is_not_saved_up() {
+        let ms = Duration::from_millis;
+        let interval = ms(5); // 200 queries a second
+        let mut next = ms(0);
+        let mut sent = Vec::new();
+        // Four queries asked at the same moment, then one after a pause.
+        for now in [ms(0), ms(0), ms(0), ms(0), ms(100)] {
+            let (at, after) = slot(next, now, interval);
+            sent.push(at.as_millis());
+            next = after;
+        }
+        assert_eq!(sent, [0, 5, 10, 15, 100]);
+        // The pause gives no burst: the query after it waits its turn.
+        assert_eq!(slot(next, ms(100), interval).0, ms(105));
+    }
 }

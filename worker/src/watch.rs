@@ -77,6 +77,16 @@ pub async fn run(
     prober: Option<Prober>,
 ) -> Result<ExitCode, Stop> {
     let domains = domains(args).map_err(Stop::Usage)?;
+    if let Some(url) = &args.webhook {
+        match reqwest::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            _ => {
+                return Err(Stop::Usage(format!(
+                    "--webhook `{url}` is not an http:// or https:// URL"
+                )))
+            }
+        }
+    }
     let settings = Settings {
         expiry_days: args.expiry_days,
     };
