@@ -90,18 +90,28 @@ pub async fn run(
     let settings = Settings {
         expiry_days: args.expiry_days,
     };
-    loop {
+    let Some(every) = args.every else {
         let alerts = pass(args, &domains, settings, &resolver, &fetcher, &prober).await?;
-        let Some(every) = args.every else {
-            return Ok(if alerts > 0 {
-                ExitCode::from(EXIT_ALERT)
-            } else {
-                ExitCode::SUCCESS
-            });
-        };
+        return Ok(if alerts > 0 {
+            ExitCode::from(EXIT_ALERT)
+        } else {
+            ExitCode::SUCCESS
+        });
+    };
+    // One Ctrl-C listener for the whole loop: once it is installed, a
+    // signal nobody awaits would be lost. A pass cut short leaves the old
+    // state or the new one (see write_state).
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let interrupted = Ok(ExitCode::from(crate::bulk::EXIT_INTERRUPTED));
+    loop {
+        tokio::select! {
+            done = pass(args, &domains, settings, &resolver, &fetcher, &prober) => { done?; }
+            _ = &mut ctrl_c => return interrupted,
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(every)) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(crate::bulk::EXIT_INTERRUPTED)),
+            _ = &mut ctrl_c => return interrupted,
         }
     }
 }

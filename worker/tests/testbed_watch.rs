@@ -501,3 +501,42 @@ fn testbed_watch_killed_mid_write_leaves_a_whole_state() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn testbed_watch_every_repeats_until_interrupted() {
+    let dir = temp_dir("every");
+    let state = dir.join("state.json");
+    let ca = std::env::var("MTASTS_TESTBED_CA").expect("run inside the test bed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mtasts"))
+        .args(["watch", "--allow-private", "--no-smtp", "--extra-ca", &ca])
+        .args(["--every", "1s", "--state"])
+        .arg(&state)
+        .arg("enforce.mtasts.test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert_eq!(
+        first,
+        "enforce.mtasts.test: enforced (first check: saved as the baseline), no alert"
+    );
+    let second = lines.next().unwrap().unwrap();
+    assert_eq!(
+        second,
+        "enforce.mtasts.test: enforced (unchanged), no alert"
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        saved["domains"]["enforce.mtasts.test"]["verdict"],
+        "enforced"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
