@@ -3,7 +3,9 @@
 //! dropped, read with the File API and handed to the core
 //! (`sts::rua_input`, `rua_aggregate`, `rua_ready`); nothing is uploaded,
 //! and nothing of the reports goes into the address or the browser's
-//! storage.
+//! storage. A policy domain can be cross-checked with a live check
+//! (`rua_crosscheck`), the Checker's own, and only on the user's request:
+//! that sends the domain name, never the reports.
 //!
 //! This view is its own Wasm module (the `mtasts-reports` binary, loaded
 //! when the view first opens), so the JSON and gzip code stays out of the
