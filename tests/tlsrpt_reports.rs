@@ -8,7 +8,7 @@ use mtasts::sts::report::{build, Body, Fetch, Lookup, Observations, Report};
 use mtasts::sts::rua_aggregate::{aggregate, rows_csv};
 use mtasts::sts::rua_crosscheck::cross_check;
 use mtasts::sts::rua_input::{FileStatus, Reading, MAX_REPORT_BYTES};
-use mtasts::sts::rua_ready::readiness;
+use mtasts::sts::rua_ready::{judge, readiness};
 use mtasts::sts::rua_report::{self, Day, NoteCode, PolicyType};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tlsrpt");
@@ -526,6 +526,59 @@ fn live_check_uncovered_mx_blocks_enforcing_and_is_cross_checked() {
         "{}",
         pf[0].now
     );
+
+    // The sentences `mtasts reports --check` prints and the page lists: the
+    // policy served now first, then one per finding, in the fields' order.
+    let lines = x.lines();
+    assert_eq!(
+        lines.len(),
+        1 + x.other_policies.len()
+            + x.uncovered_failures.len()
+            + x.mx_tls_failures.len()
+            + x.policy_failures.len()
+    );
+    assert_eq!(
+        lines[0],
+        "policy served now: mode enforce; mx mx1.example.com; max_age 604800"
+    );
+    assert!(
+        lines[1].contains("applied another policy")
+            && lines[1].contains("mode testing, now enforce")
+            && lines[1].ends_with("Senders refetch when the _mta-sts id changes."),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        lines[2],
+        "2 failed sessions at mx3.example.com (certificate-host-mismatch), which the policy served now does not cover; it is an MX record."
+    );
+    assert!(
+        lines[3].starts_with("2 failed sessions at mx3.example.com (certificate-host-mismatch). The live check did not probe"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("sts-policy-fetch-error: 1 session reported by Mail.ru (last "),
+        "{}",
+        lines[4]
+    );
+
+    // A live check weighs only on its own domain's answer.
+    let (_, answers) = judge(&reading.reports, None, today, std::slice::from_ref(&now));
+    let other = live(
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmax_age: 604800\r\n",
+        &["mx1.example.org"],
+    );
+    let mut other = other;
+    other.domain = "example.org".into();
+    let (_, not_ours) = judge(&reading.reports, None, today, std::slice::from_ref(&other));
+    let codes = |a: &[mtasts::sts::rua_ready::Readiness]| -> Vec<&'static str> {
+        a.iter()
+            .flat_map(|r| r.reasons.iter().map(|x| x.code))
+            .collect()
+    };
+    assert!(codes(&answers).contains(&"mx-covered"));
+    assert!(!codes(&not_ours).contains(&"mx-covered"));
 }
 
 #[test]

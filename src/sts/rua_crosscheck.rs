@@ -216,6 +216,81 @@ pub fn cross_check(agg: &Aggregate, live: &Report) -> CrossCheck {
     }
 }
 
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn day(d: Option<Day>) -> String {
+    d.map_or_else(|| "undated".to_string(), |d| d.to_string())
+}
+
+impl CrossCheck {
+    /// The cross-check in sentences, one finding each: what `mtasts reports
+    /// --check` prints under "Against the live check of DOMAIN" and the
+    /// page's Reports view lists, so both say the same.
+    pub fn lines(&self) -> Vec<String> {
+        let mut o = Vec::new();
+        o.push(match &self.current {
+            Some(c) => format!("policy served now: {c}"),
+            None => "no valid policy is served now".to_string(),
+        });
+        for p in &self.other_policies {
+            o.push(format!(
+                "{} applied another policy (version {}, last {}): {}. Senders refetch when the _mta-sts id changes.",
+                p.reporters.join(", "),
+                p.version,
+                day(p.last_day),
+                p.differences.join("; ")
+            ));
+        }
+        for u in &self.uncovered_failures {
+            o.push(format!(
+                "{} failed session{} at {} ({}), which the policy served now does not cover; {}.",
+                u.failed,
+                plural(u.failed),
+                u.mx_host,
+                u.result_types.join(", "),
+                if u.in_mx_records {
+                    "it is an MX record"
+                } else {
+                    "it is not an MX record now"
+                }
+            ));
+        }
+        for t in &self.mx_tls_failures {
+            o.push(format!(
+                "{} failed session{} at {} ({}). {}",
+                t.failed,
+                plural(t.failed),
+                t.mx_host,
+                t.result_types.join(", "),
+                t.now
+            ));
+        }
+        for f in &self.policy_failures {
+            o.push(format!(
+                "{}: {} session{} reported by {} (last {}). {}",
+                f.result_type,
+                f.failed,
+                plural(f.failed),
+                f.reporters.join(", "),
+                day(f.last_day),
+                f.now
+            ));
+        }
+        o
+    }
+}
+
+/// Said when the live check made no STARTTLS probe of a host: the browser
+/// cannot open port 25, and `mtasts reports --check` does not probe either.
+const NOT_PROBED: &str =
+    "The live check did not probe this host's STARTTLS; `mtasts check DOMAIN` does.";
+
 /// What the live check's STARTTLS probe of `host` shows, in one sentence.
 #[cfg(feature = "mx-tls")]
 fn probe_now(live: &Report, host: &str) -> String {
@@ -239,8 +314,7 @@ fn probe_now(live: &Report, host: &str) -> String {
         })
         .collect();
     if rows.is_empty() {
-        "The live check did not probe this host's STARTTLS (`mtasts check` does, unless --no-smtp)."
-            .to_string()
+        NOT_PROBED.to_string()
     } else {
         format!("Today: {}.", rows.join("; "))
     }
@@ -249,7 +323,7 @@ fn probe_now(live: &Report, host: &str) -> String {
 /// Without the MX probe (the browser builds), there is nothing to compare.
 #[cfg(not(feature = "mx-tls"))]
 fn probe_now(_live: &Report, _host: &str) -> String {
-    "The live check did not probe this host's STARTTLS (`mtasts check` does).".to_string()
+    NOT_PROBED.to_string()
 }
 
 /// What the check's own policy fetch shows, in one sentence.

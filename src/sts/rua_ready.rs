@@ -269,17 +269,22 @@ pub fn readiness(agg: &Aggregate, domain: &str, today: Day, live: Option<&Report
 
 /// The sums and the "ready to enforce?" answers a reader shows: for
 /// `domain` alone when given, else over every report with one answer per
-/// policy domain seen. `live` is a check of `domain` made now, if any.
+/// policy domain seen. `live` holds checks made now; each domain is judged
+/// with the check of that domain, if any.
 pub fn judge(
     reports: &[ReadReport],
     domain: Option<&str>,
     today: Day,
-    live: Option<&Report>,
+    live: &[Report],
 ) -> (Aggregate, Vec<Readiness>) {
+    let live_of = |d: &str| {
+        live.iter()
+            .find(|l| l.domain.eq_ignore_ascii_case(d.trim_end_matches('.')))
+    };
     match domain {
         Some(d) => {
             let agg = rua_aggregate::aggregate(reports, Some(d));
-            let ready = vec![readiness(&agg, d, today, live)];
+            let ready = vec![readiness(&agg, d, today, live_of(d))];
             (agg, ready)
         }
         None => {
@@ -290,7 +295,7 @@ pub fn judge(
                 .filter_map(|d| d.policy_domain.as_deref())
                 .map(|d| {
                     let one = rua_aggregate::aggregate(reports, Some(d));
-                    readiness(&one, d, today, live)
+                    readiness(&one, d, today, live_of(d))
                 })
                 .collect();
             (all, ready)

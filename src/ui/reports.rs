@@ -3,7 +3,9 @@
 //! dropped, read with the File API and handed to the core
 //! (`sts::rua_input`, `rua_aggregate`, `rua_ready`); nothing is uploaded,
 //! and nothing of the reports goes into the address or the browser's
-//! storage.
+//! storage. A policy domain can be cross-checked with a live check
+//! (`rua_crosscheck`), the Checker's own, and only on the user's request:
+//! that sends the domain name, never the reports.
 //!
 //! This view is its own Wasm module (the `mtasts-reports` binary, loaded
 //! when the view first opens), so the JSON and gzip code stays out of the
@@ -15,17 +17,22 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::sts::report::Report;
 use crate::sts::rua_aggregate::{self, Aggregate, Sessions};
+use crate::sts::rua_crosscheck::{self, CrossCheck};
 use crate::sts::rua_input::{self, FileStatus, Reading};
 use crate::sts::rua_ready::{self, Readiness};
 use crate::sts::rua_report::Day;
 
+use super::checker::{self, Outcome, Run};
 use super::html::{esc, table};
+use super::storage;
 use super::widgets::Raw;
 
 /// What the page shows for one reading: the aggregate (of the chosen
-/// policy domain, or of all), the domains the reports name, and the
-/// "ready to enforce?" answers.
+/// policy domain, or of all), the domains the reports name, the
+/// "ready to enforce?" answers, and the cross-checks with the live checks
+/// asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     pub agg: Aggregate,
@@ -34,13 +41,16 @@ pub struct Summary {
     /// The domain the summary is of; `None` for all.
     pub domain: Option<String>,
     pub ready: Vec<Readiness>,
+    /// One per live check made of a domain the reports name.
+    pub cross: Vec<CrossCheck>,
     pub today: Day,
 }
 
 /// Sums `reading` for `domain` (ignored unless the reports name it), and
-/// judges each domain shown against [`rua_ready::RULE`] on `today`, as
-/// `mtasts reports` does.
-pub fn summarise(reading: &Reading, domain: Option<&str>, today: Day) -> Summary {
+/// judges each domain shown against [`rua_ready::RULE`] on `today` with
+/// its live check in `live`, if any, and cross-checks each domain checked
+/// live, as `mtasts reports [--domain D --check]` does.
+pub fn summarise(reading: &Reading, domain: Option<&str>, today: Day, live: &[Report]) -> Summary {
     let all = rua_aggregate::aggregate(&reading.reports, None);
     let domains: Vec<String> = all
         .domains
@@ -50,12 +60,25 @@ pub fn summarise(reading: &Reading, domain: Option<&str>, today: Day) -> Summary
     let domain = domain
         .and_then(|d| domains.iter().find(|s| s.eq_ignore_ascii_case(d)))
         .cloned();
-    let (agg, ready) = rua_ready::judge(&reading.reports, domain.as_deref(), today, None);
+    let (agg, ready) = rua_ready::judge(&reading.reports, domain.as_deref(), today, live);
+    let cross = live
+        .iter()
+        .filter(|l| {
+            domains
+                .iter()
+                .any(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&l.domain))
+        })
+        .map(|l| {
+            let one = rua_aggregate::aggregate(&reading.reports, Some(&l.domain));
+            rua_crosscheck::cross_check(&one, l)
+        })
+        .collect();
     Summary {
         agg,
         domains,
         domain,
         ready,
+        cross,
         today,
     }
 }
@@ -147,7 +170,7 @@ fn day_chart(days: &[rua_aggregate::DayTotal]) -> String {
 
 /// The read-only part of the view: totals, per day, per reporter, the
 /// policies applied, failures by result type (with the core's explanation
-/// and fix), by MX host and sending IP, deviations, and the answer.
+/// and fix), by MX host and sending IP, and deviations.
 pub fn summary_html(reading: &Reading, s: &Summary) -> String {
     let agg = &s.agg;
     let mut o = String::new();
@@ -367,6 +390,13 @@ pub fn summary_html(reading: &Reading, s: &Summary) -> String {
         o.push_str("</div>");
     }
 
+    o
+}
+
+/// The "ready to enforce?" answers and the rule; a domain checked live is
+/// judged with that check too.
+pub fn ready_html(s: &Summary) -> String {
+    let mut o = String::new();
     let _ = write!(
         o,
         "<h2 id=\"rua-ready\">Ready to enforce?</h2><p class=\"help\">Judged on {} (today, UTC).</p>",
@@ -400,9 +430,28 @@ pub fn summary_html(reading: &Reading, s: &Summary) -> String {
     o
 }
 
-/// The JSON export: the same fields as `mtasts reports --json` without a
-/// cross-check.
+/// One domain's cross-check in the words `mtasts reports --check` prints.
+pub fn cross_html(x: &CrossCheck) -> String {
+    let mut o = format!(
+        "<h3>Against the live check of {}</h3><ul class=\"rua-cross\">",
+        esc(&x.domain)
+    );
+    for line in x.lines() {
+        let _ = write!(o, "<li>{}</li>", esc(&line));
+    }
+    o.push_str("</ul>");
+    o
+}
+
+/// The JSON export: the fields of `mtasts reports --json`; `cross_check`
+/// is that of the domain chosen (as with `--domain D --check`), and
+/// `cross_checks` holds every cross-check made.
 pub fn export_json(reading: &Reading, s: &Summary) -> String {
+    let chosen = s.domain.as_deref().and_then(|d| {
+        s.cross
+            .iter()
+            .find(|x| x.domain.eq_ignore_ascii_case(d.trim_end_matches('.')))
+    });
     let v = serde_json::json!({
         "today": s.today,
         "files": reading.files,
@@ -410,8 +459,76 @@ pub fn export_json(reading: &Reading, s: &Summary) -> String {
         "totals": s.agg.totals,
         "aggregate": s.agg,
         "ready": s.ready,
+        "cross_check": chosen,
+        "cross_checks": s.cross,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The report of a live check that finished with the policy fetched
+/// through the proxy (a check the proxy could not make is no cross-check).
+fn live_report(run: &Run) -> Option<Report> {
+    run.outcome.with(|o| match o {
+        Some(Outcome::Done {
+            report,
+            proxy: None,
+            ..
+        }) => Some((**report).clone()),
+        _ => None,
+    })
+}
+
+/// What one live check shows once it has ended: its verdict and the
+/// cross-check, or why there is none.
+pub fn live_html(outcome: &Outcome, cross: Option<&CrossCheck>) -> String {
+    // Not a link: loading `?view=settings` would drop the reports read;
+    // the menu's Settings keeps them.
+    let settings = "Settings (in the menu above; the reports read stay here)";
+    match outcome {
+        Outcome::ResolverDown {
+            timeout,
+            resolvers,
+            detail,
+        } => format!(
+            "<div class=\"error-view\" role=\"alert\" data-error=\"resolver\"><h3>{}</h3>\
+             <p>No DNS-over-HTTPS resolver answered ({}), so nothing was checked and there is no cross-check: {}</p>\
+             <p>Check the connection, or choose other resolvers in {settings}, then press the button again.</p></div>",
+            checker::resolver_title(*timeout),
+            esc(&resolvers.join(", ")),
+            esc(detail)
+        ),
+        Outcome::Done {
+            proxy: Some(e), ..
+        } => {
+            let (title, why) = checker::proxy_words(e);
+            format!(
+                "<div class=\"error-view\" role=\"alert\" data-error=\"proxy\"><h3>{title}</h3><p>{why} {}</p>\
+                 <p>Without the policy served now there is no cross-check. Set the proxy in {settings} (run <code>mtasts serve</code> for your own), then press the button again.</p></div>",
+                esc(&format!("{} ({})", e.detail(), e.url()))
+            )
+        }
+        Outcome::Done {
+            report,
+            dns_partial,
+            ..
+        } => {
+            let v = report.verdict;
+            let mut o = format!(
+                "<div class=\"verdict {}\" data-live-verdict=\"{}\"><p><strong>Live check: {}.</strong> {}</p></div>",
+                v.as_str(),
+                v.as_str(),
+                checker::verdict_words(v),
+                esc(&report.summary)
+            );
+            if *dns_partial {
+                o.push_str("<p class=\"notice\">Some DNS lookups failed; the cross-check may change once they answer.</p>");
+            }
+            if let Some(x) = cross {
+                o.push_str(&cross_html(x));
+            }
+            o
+        }
+    }
 }
 
 /// Today in UTC, from the browser's clock.
@@ -493,10 +610,25 @@ pub fn Reader() -> impl IntoView {
     let left = RwSignal::new(0usize);
     let domain = RwSignal::new(String::new());
     let over = RwSignal::new(false);
+    // The live checks asked for, by policy domain as the reports name it.
+    let checks = RwSignal::new(Vec::<(String, Run)>::new());
+    // A check's signals belong to the view, not to its button: choosing a
+    // domain makes the buttons again, and the checks must outlive that.
+    let owner = StoredValue::new(Owner::current());
     let today = today();
     let summary = Memo::new(move |_| {
         let d = domain.get();
-        reading.with(|r| summarise(r, (!d.is_empty()).then_some(d.as_str()), today))
+        let live: Vec<Report> =
+            checks.with(|c| c.iter().filter_map(|(_, r)| live_report(r)).collect());
+        reading.with(|r| summarise(r, (!d.is_empty()).then_some(d.as_str()), today, &live))
+    });
+    // Its own memo, so the buttons are only made again when the domains
+    // change (a finished check must not take the focus from its button).
+    let shown = Memo::new(move |_| {
+        summary.with(|s| match &s.domain {
+            Some(d) => vec![d.clone()],
+            None => s.domains.clone(),
+        })
     });
 
     let on_pick = move |ev: leptos::ev::Event| {
@@ -629,6 +761,7 @@ pub fn Reader() -> impl IntoView {
                         on:click=move |_| {
                             reading.set(Reading::new());
                             domain.set(String::new());
+                            checks.set(Vec::new());
                         }
                     >
                         "Clear"
@@ -642,9 +775,105 @@ pub fn Reader() -> impl IntoView {
                     let html = reading.with(|r| summary.with(|s| summary_html(r, s)));
                     view! { <Raw html=html /> }
                 }}
+                <section aria-labelledby="rua-live-title">
+                    <h2 id="rua-live-title">"Cross-check with a live check"</h2>
+                    <p id="rua-live-note" class="help">
+                        "A button checks that domain now, as the Checker does: its DNS records through your DNS-over-HTTPS resolvers and its policy through the policy proxy, both set in Settings. Only the domain name is sent, and only when you press the button; the reports stay in this page."
+                    </p>
+                    {move || {
+                        shown
+                            .get()
+                            .into_iter()
+                            .map(|d| view! { <LiveCheck listed=d checks summary owner /> })
+                            .collect_view()
+                    }}
+                </section>
+                {move || {
+                    let html = summary.with(ready_html);
+                    view! { <Raw html=html /> }
+                }}
             </Show>
         </div>
     }
+}
+
+/// One policy domain's "cross-check with a live check" button and what
+/// came of it. The check is the Checker's own ([`checker::check`]: the
+/// core's check plan through the configured resolvers and proxy), started
+/// only by the button.
+#[component]
+fn LiveCheck(
+    listed: String,
+    checks: RwSignal<Vec<(String, Run)>>,
+    summary: Memo<Summary>,
+    owner: StoredValue<Option<Owner>>,
+) -> impl IntoView {
+    let normal = super::browser_normalise(&listed);
+    let label = format!("Cross-check with a live check of {listed}");
+    let Ok(d) = normal else {
+        let why = normal.err().map(|e| e.message).unwrap_or_default();
+        return view! {
+            <p class="help">{format!("{listed} cannot be checked live: {why}")}</p>
+        }
+        .into_any();
+    };
+    let key = StoredValue::new(listed);
+    let run = move || {
+        checks.with(|c| key.with_value(|k| c.iter().find(|(x, _)| x == k).map(|(_, r)| *r)))
+    };
+    let ascii = d.ascii.clone();
+    let start = move |_| {
+        let run = match owner.get_value() {
+            Some(o) => o.with(|| Run::new(d.clone())),
+            None => Run::new(d.clone()),
+        };
+        checks.update(|c| {
+            key.with_value(|k| {
+                c.retain(|(x, _)| x != k);
+                c.push((k.clone(), run));
+            })
+        });
+        let settings = storage::load_settings();
+        let d = d.clone();
+        leptos::task::spawn_local(async move {
+            let out = checker::check(d, settings, None, run.steps).await;
+            run.outcome.try_set(Some(out));
+        });
+    };
+    let status = move || match run() {
+        None => String::new(),
+        Some(r) => match r.outcome.with(|o| o.is_some()) {
+            false => format!("Checking {}… {}", r.shown(), r.progress()),
+            true => format!("The live check of {} is done.", r.shown()),
+        },
+    };
+    let result = move || {
+        let r = run()?;
+        let html = r.outcome.with(|o| {
+            o.as_ref().map(|o| {
+                summary.with(|s| {
+                    let x = s.cross.iter().find(|x| x.domain == ascii);
+                    live_html(o, x)
+                })
+            })
+        })?;
+        Some(view! { <Raw html=html /> })
+    };
+    view! {
+        <div class="rua-live">
+            <button
+                type="button"
+                class="secondary"
+                aria-describedby="rua-live-note"
+                on:click=start
+            >
+                {label}
+            </button>
+            <p class="status" role="status">{status}</p>
+            {result}
+        </div>
+    }
+    .into_any()
 }
 
 /// Mounts the view into `container` (emptied first); what the

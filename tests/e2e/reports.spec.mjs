@@ -2,12 +2,15 @@
 // the totals `mtasts reports` prints (worker/tests/reports_cli.rs), a bad
 // file is refused with its reason while the others are read, the view's
 // module only loads when the view opens, and no request carries a report.
+// The live cross-check runs the Checker's own check (here against a DoH and
+// proxy mock; against the real test bed in reports-testbed.spec.mjs) and
+// only when its button is pressed.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { root, shots } from './helpers.mjs';
+import { goodFetch, mockDoh, mockProxy, root, shots, useSettings } from './helpers.mjs';
 
 const FIXTURES = path.join(root, 'tests', 'fixtures', 'tlsrpt');
 const ALL = fs
@@ -177,4 +180,149 @@ test('when the module cannot be fetched, the view says so', async ({ page }) => 
   await page.route('**/reports.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto('?view=reports');
   await expect(page.locator('#reports-root [role="alert"]')).toContainText('could not be loaded');
+});
+
+// krvtz.net as the mocks serve it now: a second MX host (carp-21) in the
+// policy, and a shorter max_age than the reports' senders applied.
+const KRVTZ = 'krvtz.net';
+const KRVTZ_POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: carp-20.krvtz.net\r\nmx: carp-21.krvtz.net\r\nmax_age: 604800\r\n';
+const KRVTZ_ZONE = {
+  [`_mta-sts.${KRVTZ}`]: { TXT: [['v=STSv1; id=20260101000000']] },
+  [`_smtp._tls.${KRVTZ}`]: { TXT: [[`v=TLSRPTv1; rua=mailto:tls@${KRVTZ}`]] },
+  [KRVTZ]: { MX: [{ preference: 10, host: `carp-20.${KRVTZ}` }, { preference: 20, host: `carp-21.${KRVTZ}` }] },
+  [`mta-sts.${KRVTZ}`]: { A: ['192.0.2.10'] },
+  [`carp-20.${KRVTZ}`]: { A: ['192.0.2.20'] },
+  [`carp-21.${KRVTZ}`]: { A: ['192.0.2.21'] },
+};
+const KRVTZ_FILES = ['google-1.json', 'google-2.json', 'mailru-1.json', 'microsoft-1.json', 'google-5.json'].map((f) =>
+  path.join(FIXTURES, f),
+);
+
+/** The page pointed at a DoH mock and the proxy mock for krvtz.net; returns the requests they saw. */
+async function mockKrvtz(page) {
+  const asked = [];
+  await useSettings(page, { proxy: '', resolvers: ['https://doh.reports.test/dns-query'] });
+  await mockDoh(page, 'https://doh.reports.test/**', KRVTZ_ZONE, asked);
+  await mockProxy(page, (d) => goodFetch(d, KRVTZ_POLICY));
+  return asked;
+}
+
+const button = (page, d) => page.getByRole('button', { name: `Cross-check with a live check of ${d}` });
+
+test('live cross-check: only on the button, the Checker\'s check, the CLI\'s sentences, in the export', async ({ page, baseURL }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const asked = await mockKrvtz(page);
+  const seen = watchRequests(page);
+  await openReports(page);
+  const before = seen.length;
+  await page.getByLabel('Report files').setInputFiles(KRVTZ_FILES);
+  await expect(page.locator('#rua-read')).toContainText('Read 5 files', { timeout: 20_000 });
+
+  // One button per policy domain; the note beside them says what leaves the page.
+  await expect(button(page, KRVTZ)).toBeVisible();
+  await expect(button(page, 'example.com')).toBeVisible();
+  await expect(button(page, KRVTZ)).toHaveAccessibleDescription(/Only the domain name is sent, and only when you press the button/);
+  // Nothing was asked before the button.
+  expect(seen.length, seen.slice(before).map((r) => r.url).join('\n')).toBe(before);
+  expect(asked).toEqual([]);
+
+  await button(page, KRVTZ).click();
+  const live = page.locator('.rua-live', { has: button(page, KRVTZ) });
+  await expect(live.locator('[data-live-verdict]')).toHaveAttribute('data-live-verdict', 'enforced', { timeout: 20_000 });
+  await expect(live.getByRole('status')).toHaveText(`The live check of ${KRVTZ} is done.`);
+  const lines = live.locator('ul.rua-cross li');
+  await expect(lines.first()).toHaveText('policy served now: mode enforce; mx carp-20.krvtz.net, carp-21.krvtz.net; max_age 604800');
+  await expect(live).toContainText('applied another policy');
+  await expect(live).toContainText('no mx carp-21.krvtz.net, which the policy has now; max_age 10368000, now 604800');
+  await expect(live.locator('li', { hasText: 'sts-policy-fetch-error: 1 session reported by Mail.ru' })).toContainText(
+    'answers 200 with a valid policy',
+  );
+  // The ready-to-enforce answer of krvtz.net now weighs the live check (every MX covered).
+  await expect(page.locator('#rua-ready ~ .verdict li', { hasText: 'Every MX record is covered by the policy served now.' })).toBeVisible();
+  await expect(page.locator('#rua-ready ~ .verdict li', { hasText: 'The live check says enforced' })).toBeVisible();
+  // The other domain was not checked.
+  expect(asked.some((q) => q.name.includes('example.com'))).toBe(false);
+
+  // What left the page: DNS questions about krvtz.net and the proxy's policy fetch of it, nothing of the reports.
+  const after = seen.slice(before);
+  expect(after.length).toBeGreaterThan(0);
+  for (const r of after) {
+    expect(r.method, r.url).toBe('GET');
+    expect(r.body, r.url).toBeNull();
+    for (const n of ['organization-name', 'Mail.ru', 'Google', 'example.com']) expect(r.url, `${r.url} carries report text`).not.toContain(n);
+  }
+  const origin = new URL(baseURL).origin;
+  expect(after.filter((r) => r.url.startsWith(origin)).map((r) => new URL(r.url).searchParams.get('domain'))).toEqual(
+    expect.arrayContaining([KRVTZ]),
+  );
+
+  // The JSON export holds the cross-check: in `cross_checks` always, in
+  // `cross_check` once the summary is of that domain (as `--domain D --check`).
+  let download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download JSON' }).click();
+  let json = JSON.parse(fs.readFileSync(await (await download).path(), 'utf8'));
+  expect(json.cross_check).toBeNull();
+  expect(json.cross_checks.map((x) => x.domain)).toEqual([KRVTZ]);
+  await page.getByLabel('Policy domain', { exact: true }).selectOption(KRVTZ);
+  await expect(button(page, 'example.com')).toHaveCount(0);
+  download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download JSON' }).click();
+  json = JSON.parse(fs.readFileSync(await (await download).path(), 'utf8'));
+  expect(json.cross_check.domain).toBe(KRVTZ);
+  expect(json.cross_check.current).toBe('mode enforce; mx carp-20.krvtz.net, carp-21.krvtz.net; max_age 604800');
+  expect(json.cross_check.other_policies[0].differences).toEqual([
+    'no mx carp-21.krvtz.net, which the policy has now',
+    'max_age 10368000, now 604800',
+  ]);
+  expect(json.cross_check.policy_failures.map((f) => f.result_type)).toEqual(['sts-policy-fetch-error']);
+  // The page shows the export's cross-check line for line.
+  await expect(lines).toHaveCount(1 + json.cross_check.other_policies.length + json.cross_check.uncovered_failures.length +
+    json.cross_check.mx_tls_failures.length + json.cross_check.policy_failures.length);
+
+  expect(errors).toEqual([]);
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, 'reports-cross-check.png'), fullPage: true });
+});
+
+test('live cross-check by keyboard only; no axe-core violations with it shown', async ({ page }) => {
+  await mockKrvtz(page);
+  await openReports(page);
+  await page.getByLabel('Report files').setInputFiles(KRVTZ_FILES);
+  await expect(page.locator('#rua-read')).toContainText('Read 5 files', { timeout: 20_000 });
+
+  // Tab from the Clear button reaches the first cross-check button.
+  await page.getByRole('button', { name: 'Clear' }).focus();
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await button(page, KRVTZ).evaluate((b) => b === document.activeElement);
+  }
+  expect(reached, 'Tab reaches the cross-check button').toBe(true);
+  await page.keyboard.press('Enter');
+  const live = page.locator('.rua-live', { has: button(page, KRVTZ) });
+  await expect(live.locator('ul.rua-cross li').first()).toContainText('policy served now', { timeout: 20_000 });
+  // The button keeps the focus while the check runs and after.
+  await expect(button(page, KRVTZ)).toBeFocused();
+  // Space presses it again: a new check of the same domain.
+  await page.keyboard.press('Space');
+  await expect(live.locator('ul.rua-cross li').first()).toContainText('policy served now', { timeout: 20_000 });
+  await expect(button(page, KRVTZ)).toBeFocused();
+
+  const r = await new AxeBuilder({ page }).analyze();
+  const found = r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  expect(found, 'axe violations').toEqual([]);
+});
+
+test('live cross-check when the proxy cannot be reached: said in place, no cross-check', async ({ page }) => {
+  await useSettings(page, { proxy: '', resolvers: ['https://doh.reports.test/dns-query'] });
+  await mockDoh(page, 'https://doh.reports.test/**', KRVTZ_ZONE);
+  await page.route('**/api/policy?*', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await openReports(page);
+  await page.getByLabel('Report files').setInputFiles(KRVTZ_FILES);
+  await button(page, KRVTZ).click();
+  const live = page.locator('.rua-live', { has: button(page, KRVTZ) });
+  await expect(live.locator('[data-error="proxy"]')).toContainText('not answering properly', { timeout: 20_000 });
+  await expect(live.locator('[data-error="proxy"]')).toContainText('Without the policy served now there is no cross-check');
+  await expect(live.locator('ul.rua-cross')).toHaveCount(0);
 });

@@ -120,7 +120,8 @@ pub fn run(args: Args, now_unix: u64, checked: Option<Report>) -> Result<ExitCod
         }
     }
 
-    let (agg, ready) = rua_ready::judge(&reading.reports, domain.as_deref(), today, live.as_ref());
+    let (agg, ready) =
+        rua_ready::judge(&reading.reports, domain.as_deref(), today, live.as_slice());
     let cross = live.as_ref().map(|l| rua_crosscheck::cross_check(&agg, l));
 
     if args.json {
@@ -377,61 +378,8 @@ fn render(
     }
     if let Some(x) = cross {
         let _ = writeln!(o, "\nAgainst the live check of {}:", x.domain);
-        match &x.current {
-            Some(c) => {
-                let _ = writeln!(o, "  policy served now: {c}");
-            }
-            None => {
-                let _ = writeln!(o, "  no valid policy is served now");
-            }
-        }
-        for p in &x.other_policies {
-            let _ = writeln!(
-                o,
-                "  {} applied another policy (version {}, last {}): {}. Senders refetch when the _mta-sts id changes.",
-                p.reporters.join(", "),
-                p.version,
-                range(p.last_day, p.last_day),
-                p.differences.join("; ")
-            );
-        }
-        for u in &x.uncovered_failures {
-            let _ = writeln!(
-                o,
-                "  {} failed session{} at {} ({}), which the policy served now does not cover{}.",
-                u.failed,
-                if u.failed == 1 { "" } else { "s" },
-                u.mx_host,
-                u.result_types.join(", "),
-                if u.in_mx_records {
-                    "; it is an MX record"
-                } else {
-                    "; it is not an MX record now"
-                }
-            );
-        }
-        for t in &x.mx_tls_failures {
-            let _ = writeln!(
-                o,
-                "  {} failed session{} at {} ({}). {}",
-                t.failed,
-                if t.failed == 1 { "" } else { "s" },
-                t.mx_host,
-                t.result_types.join(", "),
-                t.now
-            );
-        }
-        for f in &x.policy_failures {
-            let _ = writeln!(
-                o,
-                "  {}: {} session{} reported by {} (last {}). {}",
-                f.result_type,
-                f.failed,
-                if f.failed == 1 { "" } else { "s" },
-                f.reporters.join(", "),
-                range(f.last_day, f.last_day),
-                f.now
-            );
+        for line in x.lines() {
+            let _ = writeln!(o, "  {line}");
         }
     }
     let _ = writeln!(o, "\nReady to enforce? (judged on {today})");
