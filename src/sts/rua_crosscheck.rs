@@ -217,7 +217,6 @@ pub fn cross_check(agg: &Aggregate, live: &Report) -> CrossCheck {
 }
 
 /// What the live check's STARTTLS probe of `host` shows, in one sentence.
-#[cfg(feature = "mx-tls")]
 fn probe_now(live: &Report, host: &str) -> String {
     use super::mx_tls::Status;
     let rows: Vec<String> = live
@@ -244,12 +243,6 @@ fn probe_now(live: &Report, host: &str) -> String {
     } else {
         format!("Today: {}.", rows.join("; "))
     }
-}
-
-/// Without the MX probe (the browser builds), there is nothing to compare.
-#[cfg(not(feature = "mx-tls"))]
-fn probe_now(_live: &Report, _host: &str) -> String {
-    "The live check did not probe this host's STARTTLS (`mtasts check` does).".to_string()
 }
 
 /// What the check's own policy fetch shows, in one sentence.
