@@ -248,11 +248,19 @@ fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
             report,
             proxy: None,
             dns_partial,
+            mx_tls,
+            mx_not_probed,
         } => {
             let v: Verdict = report.verdict;
             let level = s.config.with_untracked(Config::heading_level);
             let mut details = html::findings(&report.findings, level);
             details.push_str(&checker::mx_coverage_html(&report, level));
+            details.push_str(&checker::mx_tls_html(
+                &report,
+                level,
+                mx_tls.as_ref(),
+                &mx_not_probed,
+            ));
             view! {
                 <div class=format!("verdict {}", v.as_str()) data-verdict=v.as_str() part="verdict">
                     <p class="w-verdict">{checker::verdict_words(v)}</p>

@@ -135,6 +135,35 @@ test.describe('embeddable widgets', () => {
     await expect(line.getByRole('link')).toHaveAttribute('href', MTASTS + '?domain=content-type.mtasts.test');
   });
 
+  test('MX TLS: the widget judges each MX host through the proxy and names the one enforcing senders refuse', async ({ page }) => {
+    await page.goto(MTASTS + 'embed-demo.html');
+    const check = page.locator('#checker');
+    await check.evaluate((el, doh) => el.setAttribute('resolver', doh), DOH);
+    const box = check.getByLabel("Check a domain's MTA-STS");
+    const verdict = check.locator('.verdict[data-verdict]');
+
+    // mx2 presents the hosting provider's certificate: broken, and said so.
+    await box.fill('mx-tls-one-bad.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(verdict).toHaveAttribute('data-verdict', 'broken', { timeout: 40_000 });
+    await expect(verdict).toContainText('Enforcing senders will not deliver to mx2.mx-tls-one-bad.mtasts.test');
+    const finding = check.locator('li.finding[data-code="mx-tls-name-mismatch"]');
+    await expect(finding).toBeVisible();
+    await expect(finding.locator('.fix')).toContainText('covers mx2.mx-tls-one-bad.mtasts.test');
+    const statuses = check.locator('[data-mx-tls]');
+    await expect(statuses).toHaveCount(2);
+    expect(await statuses.evaluateAll((els) => els.map((e) => e.dataset.mxTls))).toEqual(['valid', 'invalid']);
+    await expect(check.locator('tr', { has: check.locator('[data-mx-tls="invalid"]') })).toContainText('mail.hoster.mtasts.test');
+
+    // A healthy MX: enforced, its certificate shown valid.
+    await box.fill('mx-tls-ok.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(check.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'enforced', { timeout: 40_000 });
+    await expect(check.locator('[data-mx-tls]')).toHaveCount(1);
+    await expect(check.locator('[data-mx-tls]')).toHaveAttribute('data-mx-tls', 'valid');
+    await expect(check.locator('[data-mx-tls-unchecked]')).toHaveCount(0);
+  });
+
   test('a page with hostile CSS on another origin: the widgets keep their look and work', async ({ page }) => {
     await page.goto(DOCS + 'hostile.html');
     const check = page.locator('#check');
