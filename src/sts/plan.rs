@@ -609,10 +609,13 @@ impl CheckPlan {
                     .iter()
                     .map(|p| (rank(&p.host), None, p.clone())),
             )
+            // The proxy ran the same plan: its probes come in this order
+            // within a host already (and the sort keeps equal keys in the
+            // order given), so their addresses need not be parsed here.
             .chain(match &self.by_proxy {
                 ByProxy::Done(probes) => probes
                     .iter()
-                    .map(|p| (rank(&p.host), p.address.parse().ok(), p.clone()))
+                    .map(|p| (rank(&p.host), None, p.clone()))
                     .collect(),
                 _ => Vec::new(),
             })

@@ -855,8 +855,7 @@ pub(crate) fn mx_coverage_html(report: &Report, level: u8) -> String {
 /// Each probed MX address as an enforcing sender judges it (RFC 8461
 /// §4.2): STARTTLS, TLS version, the certificate's names, issuer and
 /// expiry, the verdict and its fix; beside it, when the policy host's
-/// certificate was seen, its expiry. When nothing was probed, why (never a
-/// silent gap), with the command that checks from a host that can.
+/// certificate was seen, its expiry; and [`mx_tls_notice_html`].
 pub(crate) fn mx_tls_html(
     report: &Report,
     level: u8,
@@ -865,19 +864,11 @@ pub(crate) fn mx_tls_html(
 ) -> String {
     let o = &report.observations;
     let d = &report.domain;
-    let mut out = String::new();
-    if report.mx_tls.is_empty() && unchecked.is_none() {
-        return out;
+    // Probes, or why there are none: never both.
+    if report.mx_tls.is_empty() {
+        return mx_tls_notice_html(report, level, unchecked, not_probed);
     }
-    let _ = write!(out, "<h{level}>MX TLS (STARTTLS on port 25)</h{level}>");
-    if let Some(e) = unchecked {
-        let _ = write!(
-            out,
-            "<p class=\"notice\" data-mx-tls-unchecked>{}. Run <code>mtasts check {}</code> from a host that can connect to port 25 (a mail server, or a VPS whose provider allows it) to check the certificates that enforcing senders check.</p>",
-            esc(&unchecked_words(e)),
-            esc(d)
-        );
-    }
+    let mut out = format!("<h{level}>MX TLS (STARTTLS on port 25)</h{level}>");
     if let Some(not_after) = o
         .policy
         .as_ref()
@@ -935,7 +926,7 @@ pub(crate) fn mx_tls_html(
             ]
         })
         .collect();
-    if !rows.is_empty() {
+    {
         out.push_str(&html::table(
             &format!("The STARTTLS of each MX address of {d} as enforcing senders judge it"),
             &[
@@ -950,6 +941,28 @@ pub(crate) fn mx_tls_html(
             ],
             &rows,
         ));
+    }
+    out.push_str(&mx_tls_notice_html(report, level, None, not_probed));
+    out
+}
+
+/// Why the MX hosts' STARTTLS was not checked, with the command that
+/// checks from a host that can (never a silent gap), and the MX hosts past
+/// the proxy's cap; empty when every MX host was probed.
+pub(crate) fn mx_tls_notice_html(
+    report: &Report,
+    level: u8,
+    unchecked: Option<&MxTlsUnchecked>,
+    not_probed: &[String],
+) -> String {
+    let mut out = String::new();
+    if let Some(e) = unchecked {
+        let _ = write!(
+            out,
+            "<h{level}>MX TLS (STARTTLS on port 25)</h{level}><p class=\"notice\" data-mx-tls-unchecked>{}. Run <code>mtasts check {}</code> from a host that can connect to port 25 (a mail server, or a VPS whose provider allows it) to check the certificates that enforcing senders check.</p>",
+            esc(&unchecked_words(e)),
+            esc(&report.domain)
+        );
     }
     if !not_probed.is_empty() {
         let _ = write!(
