@@ -114,6 +114,11 @@ fn drive(
             Action::Probe { id, host, address } => {
                 plan.on_probe(id, probe_as_healthy(&host, address))
             }
+            // What a proxy that probed mx1 at one address would answer.
+            Action::MxTlsByProxy => plan.on_mx_tls_by_proxy(Some(vec![probe_as_healthy(
+                "mx1.example.com",
+                [192, 0, 2, 1].into(),
+            )])),
         }
     }
     taken
@@ -392,7 +397,9 @@ fn every_resolver_down_is_not_a_report_on_the_domain() {
                 plan.on_lookup(id, Err(Failure::timeout("doh.example did not answer")))
             }
             Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
-            Action::Probe { .. } => unreachable!("no probes without the option"),
+            Action::Probe { .. } | Action::MxTlsByProxy => {
+                unreachable!("no probes without the option")
+            }
         }
     }
     let down = plan.dns_unavailable().expect("resolvers down");
@@ -414,7 +421,9 @@ fn every_resolver_down_is_not_a_report_on_the_domain() {
                 plan.on_lookup(id, Err(Failure::unreachable("connection refused")))
             }
             Action::Fetch { id, .. } => plan.on_fetch(id, None),
-            Action::Probe { .. } => unreachable!("no probes without the option"),
+            Action::Probe { .. } | Action::MxTlsByProxy => {
+                unreachable!("no probes without the option")
+            }
         }
     }
     assert_eq!(plan.dns_unavailable(), None);
@@ -649,6 +658,7 @@ fn a_probe_is_outstanding_until_answered_and_the_plan_keeps_its_host_and_address
             }
             Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
             Action::Probe { id, host, address } => held.push((id, host, address)),
+            Action::MxTlsByProxy => unreachable!("not asked for"),
         }
     }
     assert_eq!(held.len(), 3);
@@ -712,4 +722,137 @@ fn probes_are_bounded_per_host_and_per_check() {
     let first = p.iter().filter(|(h, _)| h == &p[0].0).count();
     assert_eq!(first, MAX_ADDRESSES_PER_MX);
     assert!(plan.is_done());
+}
+
+// ---------------------------------------------------------------------------
+// MX TLS through the proxy (a shell that cannot open port 25)
+// ---------------------------------------------------------------------------
+
+fn by_proxy() -> Options {
+    Options {
+        mx_tls_by_proxy: true,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn the_proxy_is_asked_once_after_the_mx_answer_and_its_probes_are_judged_by_the_core() {
+    use mtasts::sts::mx_tls::Status;
+    let mut plan = CheckPlan::new("example.com", by_proxy());
+    let mut asked = 0;
+    let mut mx_answered = false;
+    while let Some(action) = plan.next_action() {
+        match action {
+            Action::Lookup { id, question } => {
+                mx_answered |= question.purpose == Purpose::Mx;
+                let bytes = healthy(&question.name, question.qtype);
+                plan.on_lookup(
+                    id,
+                    read_answer(&question.name, question.qtype, &bytes, None, "t"),
+                );
+            }
+            Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
+            Action::Probe { .. } => unreachable!("the shell does not probe itself"),
+            Action::MxTlsByProxy => {
+                assert!(mx_answered, "asked only once the MX are known");
+                asked += 1;
+            }
+        }
+    }
+    assert_eq!(asked, 1);
+    assert!(!plan.is_done(), "the proxy's answer is outstanding");
+    assert_eq!(plan.outstanding(), 1);
+    let mut wrong = probe_as_healthy("mx2.example.com", [192, 0, 2, 2].into());
+    wrong.chain[0].names = vec!["mail.provider.example".into()];
+    plan.on_mx_tls_by_proxy(Some(vec![
+        wrong,
+        probe_as_healthy("mx1.example.com", [192, 0, 2, 1].into()),
+        // Not an MX host of the domain: not the proxy's to report on.
+        probe_as_healthy("elsewhere.example.net", [192, 0, 2, 9].into()),
+    ]));
+    plan.on_mx_tls_by_proxy(Some(Vec::new()));
+    assert!(plan.is_done());
+    let r = plan.report();
+    let seen: Vec<(&str, Status)> = r
+        .mx_tls
+        .iter()
+        .map(|x| (x.host.as_str(), x.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("mx1.example.com", Status::Valid),
+            ("mx2.example.com", Status::Invalid)
+        ],
+        "MX order, foreign hosts dropped"
+    );
+    assert_eq!(r.verdict, Verdict::Broken);
+    assert!(r.summary.contains("mx2.example.com"), "{}", r.summary);
+}
+
+#[test]
+fn a_proxy_that_cannot_probe_leaves_the_verdict_to_the_rest() {
+    let mut plan = CheckPlan::new("example.com", by_proxy());
+    while let Some(action) = plan.next_action() {
+        match action {
+            Action::Lookup { id, question } => {
+                let bytes = healthy(&question.name, question.qtype);
+                plan.on_lookup(
+                    id,
+                    read_answer(&question.name, question.qtype, &bytes, None, "t"),
+                );
+            }
+            Action::Fetch { id, .. } => plan.on_fetch(id, Some(fetched(200, POLICY))),
+            Action::Probe { .. } => unreachable!(),
+            Action::MxTlsByProxy => plan.on_mx_tls_by_proxy(None),
+        }
+    }
+    assert!(plan.is_done());
+    let r = plan.report();
+    assert_eq!(r.verdict, Verdict::Enforced);
+    assert!(r.mx_tls.is_empty());
+}
+
+#[test]
+fn no_mx_host_no_proxy_probe() {
+    let mut plan = CheckPlan::new("example.com", by_proxy());
+    let null_mx = |q: &str, t: RecordType| match (q, t) {
+        ("example.com", RecordType::Mx) => answer(q, t, 0, &[mx(0, ".")]),
+        _ => healthy(q, t),
+    };
+    let taken = drive(&mut plan, null_mx, |_| Some(fetched(200, POLICY)));
+    assert!(!taken.contains(&Action::MxTlsByProxy));
+    assert!(plan.is_done());
+}
+
+#[test]
+fn the_proxy_plan_asks_only_the_mx_and_probes_at_most_ten_hosts() {
+    use mtasts::sts::plan::MAX_PROXY_MX_HOSTS;
+    let mut plan = CheckPlan::mx_tls_only("Example.COM.");
+    let zone = |q: &str, t: RecordType| match (q, t) {
+        ("example.com", RecordType::Mx) => {
+            let hosts: Vec<(u16, Vec<u8>)> = (0..12)
+                .map(|i| mx(10 + i, &format!("mx{i}.example.com")))
+                .collect();
+            answer(q, t, 0, &hosts)
+        }
+        (h, RecordType::A) if h.starts_with("mx") => answer(q, t, 0, &[a([192, 0, 2, 1])]),
+        _ => answer(q, t, NXDOMAIN, &[]),
+    };
+    let taken = drive(&mut plan, zone, |_| unreachable!("no policy fetch"));
+    assert!(fetches(&taken).is_empty());
+    let asked = lookups(&taken);
+    assert_eq!(asked[0], ("example.com".to_string(), RecordType::Mx));
+    assert!(asked[1..]
+        .iter()
+        .all(|(_, t)| matches!(t, RecordType::A | RecordType::Aaaa)));
+    let p = probes(&taken);
+    assert_eq!(p.len(), MAX_PROXY_MX_HOSTS);
+    assert_eq!(p[0].0, "mx0.example.com");
+    assert!(plan.is_done());
+    assert_eq!(
+        plan.mx_hosts_left_out(),
+        ["mx10.example.com", "mx11.example.com"]
+    );
+    assert_eq!(plan.observations().mx_tls.len(), MAX_PROXY_MX_HOSTS);
 }

@@ -73,6 +73,34 @@ pub enum Verification {
     Invalid,
 }
 
+impl Verification {
+    pub const ALL: [Verification; 6] = [
+        Verification::Verified,
+        Verification::Expired,
+        Verification::NotYetValid,
+        Verification::NameMismatch,
+        Verification::Untrusted,
+        Verification::Invalid,
+    ];
+
+    /// The name in the JSON (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::Expired => "expired",
+            Verification::NotYetValid => "not-yet-valid",
+            Verification::NameMismatch => "name-mismatch",
+            Verification::Untrusted => "untrusted",
+            Verification::Invalid => "invalid",
+        }
+    }
+
+    /// The result named `name` in the JSON.
+    pub fn parse(name: &str) -> Option<Verification> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+}
+
 /// Where a probe stopped before it could judge the certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -104,6 +132,44 @@ pub enum ProbeErrorClass {
 }
 
 impl ProbeErrorClass {
+    pub const ALL: [ProbeErrorClass; 12] = [
+        ProbeErrorClass::NoAddress,
+        ProbeErrorClass::Forbidden,
+        ProbeErrorClass::Refused,
+        ProbeErrorClass::ConnectTimeout,
+        ProbeErrorClass::Unreachable,
+        ProbeErrorClass::Timeout,
+        ProbeErrorClass::Busy,
+        ProbeErrorClass::Rejected,
+        ProbeErrorClass::Protocol,
+        ProbeErrorClass::StarttlsRefused,
+        ProbeErrorClass::OldVersion,
+        ProbeErrorClass::Handshake,
+    ];
+
+    /// The name in the JSON (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeErrorClass::NoAddress => "no-address",
+            ProbeErrorClass::Forbidden => "forbidden",
+            ProbeErrorClass::Refused => "refused",
+            ProbeErrorClass::ConnectTimeout => "connect-timeout",
+            ProbeErrorClass::Unreachable => "unreachable",
+            ProbeErrorClass::Timeout => "timeout",
+            ProbeErrorClass::Busy => "busy",
+            ProbeErrorClass::Rejected => "rejected",
+            ProbeErrorClass::Protocol => "protocol",
+            ProbeErrorClass::StarttlsRefused => "starttls-refused",
+            ProbeErrorClass::OldVersion => "old-version",
+            ProbeErrorClass::Handshake => "handshake",
+        }
+    }
+
+    /// The class named `name` in the JSON.
+    pub fn parse(name: &str) -> Option<ProbeErrorClass> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// True where the probe learnt nothing about the domain: the checker's
     /// network, the address guard or the server's mood, not a failure an
     /// enforcing sender would meet for certain.
@@ -626,6 +692,20 @@ mod tests {
             "n".into(),
         );
         assert!(!port_blocked(&[no_address]));
+    }
+
+    #[test]
+    fn enum_names_are_the_json_names() {
+        for v in Verification::ALL {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+            assert_eq!(Verification::parse(v.as_str()), Some(v));
+        }
+        for c in ProbeErrorClass::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(ProbeErrorClass::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Verification::parse("Verified"), None);
+        assert_eq!(ProbeErrorClass::parse(""), None);
     }
 
     #[test]

@@ -17,7 +17,9 @@
 //! in preference order: TLSA `_25._tcp.<mx>` (RFC 7672 §2.2) and CNAME
 //! `<mx>` (RFC 2181 §10.3) and, when the check probes MX TLS, A and AAAA
 //! of `<mx>`; once both are answered, one SMTP STARTTLS probe per address
-//! (RFC 8461 §4.2). After a policy fetch that the server refused
+//! (RFC 8461 §4.2). A shell that cannot open port 25 (the browser) instead
+//! asks its proxy once to probe every MX host, after an MX answer that names
+//! at least one host. After a policy fetch that the server refused
 //! (a status other than 200 and not a redirect), the same fetch with a
 //! browser User-Agent, which tells a CDN bot check from a missing file.
 
@@ -43,6 +45,11 @@ pub const MAX_ADDRESSES_PER_MX: usize = 4;
 /// At most this many STARTTLS probes in one check.
 pub const MAX_PROBES: usize = 32;
 
+/// At most this many MX hosts are probed by a proxy for a caller
+/// ([`CheckPlan::mx_tls_only`]): a public proxy must not become a way to
+/// make many SMTP connections with one request.
+pub const MAX_PROXY_MX_HOSTS: usize = 10;
+
 /// What a check includes besides the lookups every check makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -55,6 +62,10 @@ pub struct Options {
     /// A/AAAA of each MX host and an SMTP STARTTLS probe of each address
     /// (RFC 8461 §4.2). Off by default: a browser cannot open port 25.
     pub mx_tls: bool,
+    /// Once the MX answer names a host, ask the policy proxy to probe every
+    /// MX host (`GET /api/mx-tls`, [`Action::MxTlsByProxy`]): how a shell
+    /// that cannot open port 25 still gets the same judgement.
+    pub mx_tls_by_proxy: bool,
 }
 
 impl Default for Options {
@@ -64,6 +75,7 @@ impl Default for Options {
             dane: true,
             mx_cnames: true,
             mx_tls: false,
+            mx_tls_by_proxy: false,
         }
     }
 }
@@ -97,6 +109,10 @@ pub enum Action {
         host: String,
         address: IpAddr,
     },
+    /// Ask the policy proxy to probe every MX host of the domain (it
+    /// resolves them itself, RFC 8461 §4.2); answer with
+    /// [`CheckPlan::on_mx_tls_by_proxy`]. At most once per plan.
+    MxTlsByProxy,
 }
 
 impl Action {
@@ -111,6 +127,7 @@ impl Action {
             Action::Probe { host, address, .. } => {
                 format!("SMTP STARTTLS {host} ({address})")
             }
+            Action::MxTlsByProxy => "SMTP STARTTLS of the MX hosts, through the proxy".to_string(),
         }
     }
 }
@@ -150,23 +167,28 @@ pub struct CheckPlan {
     probes: Vec<ProbeSlot>,
     /// MX hosts whose addresses are known to have none (no probe made).
     no_address: Vec<Probe>,
+    /// The proxy's probes ([`Action::MxTlsByProxy`]).
+    by_proxy: ByProxy,
+    /// MX hosts given follow-up lookups, at most.
+    max_mx_hosts: usize,
+}
+
+/// Where the proxy's probes of the MX hosts stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ByProxy {
+    NotAsked,
+    Asked,
+    /// What the proxy answered (empty when it could not probe).
+    Done(Vec<Probe>),
 }
 
 impl CheckPlan {
     /// A check of the Policy Domain `domain` (A-label; a trailing dot is
     /// dropped). Every first lookup and the MTA fetch are queued at once.
     pub fn new(domain: &str, options: Options) -> Self {
-        let d = domain.trim_end_matches('.').to_ascii_lowercase();
+        let mut plan = Self::empty(domain, options, MAX_MX_FOLLOW_UPS);
+        let d = plan.domain.clone();
         let host = format!("mta-sts.{d}");
-        let mut plan = CheckPlan {
-            domain: d.clone(),
-            options,
-            queue: Vec::new(),
-            lookups: Vec::new(),
-            fetches: Vec::new(),
-            probes: Vec::new(),
-            no_address: Vec::new(),
-        };
         for q in [
             Question::new(format!("_mta-sts.{d}"), RecordType::Txt, Purpose::StsTxt),
             Question::new(
@@ -183,6 +205,37 @@ impl CheckPlan {
         }
         plan.fetch(false);
         plan
+    }
+
+    /// Only the STARTTLS probes of `domain`'s MX hosts (RFC 8461 §4.2): the
+    /// MX lookup, A and AAAA of at most [`MAX_PROXY_MX_HOSTS`] hosts, one
+    /// probe per address. What a proxy runs for `GET /api/mx-tls`: the hosts
+    /// come from DNS, never from the caller. Needs feature `mx-tls`.
+    pub fn mx_tls_only(domain: &str) -> Self {
+        let options = Options {
+            dane: false,
+            mx_cnames: false,
+            mx_tls: true,
+            ..Options::default()
+        };
+        let mut plan = Self::empty(domain, options, MAX_PROXY_MX_HOSTS);
+        let d = plan.domain.clone();
+        plan.ask(Question::new(d, RecordType::Mx, Purpose::Mx));
+        plan
+    }
+
+    fn empty(domain: &str, options: Options, max_mx_hosts: usize) -> Self {
+        CheckPlan {
+            domain: domain.trim_end_matches('.').to_ascii_lowercase(),
+            options,
+            queue: Vec::new(),
+            lookups: Vec::new(),
+            fetches: Vec::new(),
+            probes: Vec::new(),
+            no_address: Vec::new(),
+            by_proxy: ByProxy::NotAsked,
+            max_mx_hosts,
+        }
     }
 
     /// The Policy Domain, A-label.
@@ -317,7 +370,7 @@ impl CheckPlan {
             if h.is_empty() || seen.contains(&h) {
                 continue;
             }
-            if seen.len() == MAX_MX_FOLLOW_UPS {
+            if seen.len() == self.max_mx_hosts {
                 break;
             }
             if self.options.dane {
@@ -341,6 +394,57 @@ impl CheckPlan {
             }
             seen.push(h);
         }
+        if self.options.mx_tls_by_proxy && !seen.is_empty() && self.by_proxy == ByProxy::NotAsked {
+            self.by_proxy = ByProxy::Asked;
+            self.queue.push(Action::MxTlsByProxy);
+        }
+    }
+
+    /// What the proxy's probes of the MX hosts gave; `None` when it could
+    /// not probe (the shell says why). Only probes of this plan's MX hosts
+    /// are kept, at most [`MAX_PROBES`], whatever the proxy sent; a second
+    /// answer is ignored.
+    pub fn on_mx_tls_by_proxy(&mut self, probes: Option<Vec<Probe>>) {
+        if self.by_proxy != ByProxy::Asked {
+            return;
+        }
+        let hosts = self.mx_hosts();
+        let kept = probes
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| hosts.iter().any(|h| h.eq_ignore_ascii_case(&p.host)))
+            .take(MAX_PROBES)
+            .collect();
+        self.by_proxy = ByProxy::Done(kept);
+    }
+
+    /// The MX hosts named by the MX answer, lower case, without the dot.
+    fn mx_hosts(&self) -> Vec<String> {
+        match self.result(&Purpose::Mx, RecordType::Mx) {
+            Some(Ok(r)) => mx_records(r)
+                .into_iter()
+                .map(|m| m.host.trim_end_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The distinct MX hosts past [`MAX_PROXY_MX_HOSTS`] (or the plan's
+    /// cap), in MX order: named, not probed.
+    pub fn mx_hosts_left_out(&self) -> Vec<String> {
+        let hosts = match self.result(&Purpose::Mx, RecordType::Mx) {
+            Some(Ok(r)) => sorted_mx(mx_records(r)),
+            _ => return Vec::new(),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for m in hosts {
+            let h = m.host.trim_end_matches('.').to_ascii_lowercase();
+            if !h.is_empty() && !seen.contains(&h) {
+                seen.push(h);
+            }
+        }
+        seen.split_off(self.max_mx_hosts.min(seen.len()))
     }
 
     /// The result of a policy fetch; `None` when the shell could not make it
@@ -365,6 +469,7 @@ impl CheckPlan {
         self.lookups.iter().filter(|s| s.result.is_none()).count()
             + self.fetches.iter().filter(|s| s.result.is_none()).count()
             + self.probes.iter().filter(|s| s.result.is_none()).count()
+            + usize::from(self.by_proxy == ByProxy::Asked)
     }
 
     /// Every action was answered and nothing follows.
@@ -467,7 +572,6 @@ impl CheckPlan {
                 _ => {}
             }
         }
-        #[cfg(feature = "mx-tls")]
         let mx_tls = self.probed(&mx.records);
         Observations {
             domain: self.domain.clone(),
@@ -480,15 +584,13 @@ impl CheckPlan {
             mx_cnames,
             tlsa_hosts,
             previous: self.options.previous.clone(),
-            #[cfg(feature = "mx-tls")]
             mx_tls,
         }
     }
 
-    /// The probes made, and the MX hosts without an address, in MX order
-    /// then by address (IPv4 first): answers arrive in any order, reports
-    /// must not.
-    #[cfg(feature = "mx-tls")]
+    /// The probes made (here or by the proxy), and the MX hosts without an
+    /// address, in MX order then by address (IPv4 first): answers arrive in
+    /// any order, reports must not.
     fn probed(&self, mx: &[MxHost]) -> Vec<Probe> {
         let rank = |host: &str| {
             mx.iter()
@@ -507,6 +609,16 @@ impl CheckPlan {
                     .iter()
                     .map(|p| (rank(&p.host), None, p.clone())),
             )
+            // The proxy ran the same plan: its probes come in this order
+            // within a host already (and the sort keeps equal keys in the
+            // order given), so their addresses need not be parsed here.
+            .chain(match &self.by_proxy {
+                ByProxy::Done(probes) => probes
+                    .iter()
+                    .map(|p| (rank(&p.host), None, p.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            })
             .collect();
         sorted_by_key(out, |(r, a, _)| (*r, a.map(|a| (a.is_ipv6(), a))))
             .into_iter()

@@ -13,7 +13,6 @@ use super::policy::Policy;
 use super::senders::{self, Reading, Seen};
 
 pub use super::lookup::{DnsStatus, Lookup};
-#[cfg(feature = "mx-tls")]
 pub use mx_tls::MxTlsRow;
 
 /// What the checker concludes, in the terms of RFC 8461 §5.
@@ -260,8 +259,7 @@ pub struct Observations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Previous>,
     /// The SMTP STARTTLS probe of each MX address (RFC 8461 §4.2), when
-    /// the check made it (natively only: feature `mx-tls`).
-    #[cfg(feature = "mx-tls")]
+    /// the check made it (natively, or through the proxy's `/api/mx-tls`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx_tls: Vec<super::mx_tls::Probe>,
 }
@@ -285,7 +283,6 @@ pub struct Report {
     pub tlsrpt_rua: Option<Vec<String>>,
     /// Each probed MX address as an enforcing sender judges it (empty when
     /// the check did not probe).
-    #[cfg(feature = "mx-tls")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx_tls: Vec<MxTlsRow>,
     /// How each modelled sending implementation reads the domain, beside
@@ -298,7 +295,6 @@ pub struct Report {
 
 mod dane;
 mod mx_coverage;
-#[cfg(feature = "mx-tls")]
 mod mx_tls;
 mod policy_fetch;
 mod sts_record;
@@ -360,7 +356,6 @@ pub fn build(obs: Observations) -> Report {
     mx_coverage::cnames(&obs.mx_cnames, &mut f);
     let rua = tls_reporting::check(&d, &obs.tlsrpt_txt, mode, &mut f);
     dane::present(&obs.tlsa_hosts, &mut f);
-    #[cfg(feature = "mx-tls")]
     let mx_tls = mx_tls::check(&obs.mx_tls, mode, &mut f);
     if let (Some(prev), Some(rec), Some(fetch)) = (&obs.previous, &sts.record, &obs.policy) {
         f.extend(sts_record::id_drift(prev, rec, fetch));
@@ -388,7 +383,6 @@ pub fn build(obs: Observations) -> Report {
         sts_id: sts.record.map(|r| r.id),
         policy: served.policy,
         tlsrpt_rua: rua,
-        #[cfg(feature = "mx-tls")]
         mx_tls,
         by_sender,
         observations: obs,

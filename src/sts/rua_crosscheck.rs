@@ -286,13 +286,12 @@ impl CrossCheck {
     }
 }
 
-/// Said when the live check made no STARTTLS probe of a host: the browser
-/// cannot open port 25, and `mtasts reports --check` does not probe either.
+/// Said when the live check made no STARTTLS probe of a host: `--no-smtp`,
+/// or a page whose proxy cannot reach port 25 (the Worker).
 const NOT_PROBED: &str =
     "The live check did not probe this host's STARTTLS; `mtasts check DOMAIN` does.";
 
 /// What the live check's STARTTLS probe of `host` shows, in one sentence.
-#[cfg(feature = "mx-tls")]
 fn probe_now(live: &Report, host: &str) -> String {
     use super::mx_tls::Status;
     let rows: Vec<String> = live
@@ -318,12 +317,6 @@ fn probe_now(live: &Report, host: &str) -> String {
     } else {
         format!("Today: {}.", rows.join("; "))
     }
-}
-
-/// Without the MX probe (the browser builds), there is nothing to compare.
-#[cfg(not(feature = "mx-tls"))]
-fn probe_now(_live: &Report, _host: &str) -> String {
-    NOT_PROBED.to_string()
 }
 
 /// What the check's own policy fetch shows, in one sentence.

@@ -1,7 +1,8 @@
 //! The checker: the core's check plan (`sts::plan`) driven in the page. Every
 //! action it yields starts at once (DoH for the DNS records, the proxy for
-//! the policy), each shows its progress, each result goes back to the plan,
-//! and the plan's report is the verdict.
+//! the policy, the proxy's `/api/mx-tls` for the MX hosts' STARTTLS), each
+//! shows its progress, each result goes back to the plan, and the plan's
+//! report is the verdict.
 
 use std::fmt::Write;
 
@@ -14,12 +15,14 @@ use leptos::prelude::*;
 use crate::sts::dns::Response;
 use crate::sts::domain::Domain;
 use crate::sts::lookup::{DnsStatus, Failure, Lookup};
+use crate::sts::mx_tls::{self, Status};
 use crate::sts::plan::{Action, CheckPlan, FetchId, LookupId, Options};
+use crate::sts::proxy::mx_tls::MxTlsAnswer;
 use crate::sts::report::{Fetch, Previous, Report, Verdict};
 
 use super::html::{self, esc};
 use super::json;
-use super::net::{self, ProxyError};
+use super::net::{self, MxTlsUnchecked, ProxyError};
 use super::route::{Route, View};
 use super::storage::{self, History, Settings};
 use super::widgets::Raw;
@@ -70,6 +73,7 @@ impl<T> Future for FirstDone<'_, T> {
 enum Done {
     Lookup(usize, LookupId, String, Result<Response, Failure>),
     Fetch(usize, FetchId, Result<Fetch, ProxyError>),
+    MxTls(usize, Result<MxTlsAnswer, MxTlsUnchecked>),
 }
 
 /// How a check ended.
@@ -87,6 +91,10 @@ pub enum Outcome {
         proxy: Option<ProxyError>,
         /// Some lookups failed (the report says which).
         dns_partial: bool,
+        /// Why the MX hosts' STARTTLS was not checked, when it was not.
+        mx_tls: Option<MxTlsUnchecked>,
+        /// MX hosts the proxy named but did not probe (past its cap).
+        mx_not_probed: Vec<String>,
     },
 }
 
@@ -225,12 +233,15 @@ pub(crate) async fn check(
     let resolvers = settings.resolvers();
     let options = Options {
         previous,
+        mx_tls_by_proxy: true,
         ..Options::default()
     };
     let mut plan = CheckPlan::new(&d.ascii, options);
     steps.try_set(Vec::new());
     let mut running: Vec<Pin<Box<dyn Future<Output = Done>>>> = Vec::new();
     let mut proxy: Option<ProxyError> = None;
+    let mut mx_tls: Option<MxTlsUnchecked> = None;
+    let mut mx_not_probed = Vec::new();
     loop {
         while let Some(action) = plan.next_action() {
             let mut index = 0;
@@ -259,9 +270,16 @@ pub(crate) async fn check(
                         Done::Fetch(index, id, r)
                     }));
                 }
+                Action::MxTlsByProxy => {
+                    let settings = settings.clone();
+                    let domain = d.ascii.clone();
+                    running.push(Box::pin(async move {
+                        Done::MxTls(index, net::probe_mx_tls(&settings, &domain).await)
+                    }));
+                }
                 // Never yielded here: the app is built without the core's
                 // `mx-tls` feature and leaves `Options::mx_tls` off (a
-                // browser cannot open port 25).
+                // browser cannot open port 25; the proxy probes instead).
                 Action::Probe { .. } => {}
             }
         }
@@ -289,6 +307,23 @@ pub(crate) async fn check(
                     }
                 }
             }
+            Done::MxTls(index, r) => {
+                let (state, detail) = match &r {
+                    Ok(a) => (StepState::Ok, format!("{} probes", a.probes.len())),
+                    Err(e) => (StepState::Warn, unchecked_words(e)),
+                };
+                set_step(steps, index, state, detail);
+                match r {
+                    Ok(a) => {
+                        mx_not_probed = a.not_probed;
+                        plan.on_mx_tls_by_proxy(Some(a.probes));
+                    }
+                    Err(e) => {
+                        mx_tls = Some(e);
+                        plan.on_mx_tls_by_proxy(None);
+                    }
+                }
+            }
         }
     }
     if let Some(f) = plan.dns_unavailable() {
@@ -302,6 +337,20 @@ pub(crate) async fn check(
         report: Box::new(plan.report()),
         proxy,
         dns_partial: plan.dns_partial(),
+        mx_tls,
+        mx_not_probed,
+    }
+}
+
+/// Why the MX certificates were not checked, in one sentence.
+pub(crate) fn unchecked_words(e: &MxTlsUnchecked) -> String {
+    match e {
+        MxTlsUnchecked::Unavailable => {
+            "MX certificates not checked: this proxy cannot reach port 25".to_string()
+        }
+        MxTlsUnchecked::Failed { url, detail } => {
+            format!("MX certificates not checked: the proxy's probe failed ({detail}; {url})")
+        }
     }
 }
 
@@ -499,9 +548,10 @@ where
                     let d = retry_domain.clone();
                     view! { <ResolverDown timeout resolvers detail retry=move || retry(d.clone()) /> }.into_any()
                 }
-                Outcome::Done { report, proxy, dns_partial } => {
+                Outcome::Done { report, proxy, dns_partial, mx_tls, mx_not_probed } => {
                     let d = retry_domain.clone();
-                    view! { <ReportView report=*report proxy dns_partial retry=move || retry(d.clone()) /> }.into_any()
+                    let mx = mx_tls_html(&report, 2, mx_tls.as_ref(), &mx_not_probed);
+                    view! { <ReportView report=*report proxy dns_partial mx retry=move || retry(d.clone()) /> }.into_any()
                 }
             })}
         </section>
@@ -633,7 +683,7 @@ fn differs(a: &Fetch, b: &Fetch) -> bool {
 
 /// The report below the verdict: findings, MX coverage, DNS, the fetch, the
 /// browser comparison.
-fn report_html(report: &Report) -> String {
+fn report_html(report: &Report, mx: &str) -> String {
     let d = &report.domain;
     let o = &report.observations;
     let mut out = super::senders::matrix(report);
@@ -641,6 +691,7 @@ fn report_html(report: &Report) -> String {
     out.push_str(&html::findings(&report.findings, 3));
 
     out.push_str(&mx_coverage_html(report, 2));
+    out.push_str(mx);
 
     out.push_str("<h2>DNS records</h2>");
     let rows = vec![
@@ -718,6 +769,8 @@ fn ReportView<R>(
     report: Report,
     proxy: Option<ProxyError>,
     dns_partial: bool,
+    /// The MX TLS section (`mx_tls_html`).
+    mx: String,
     retry: R,
 ) -> impl IntoView
 where
@@ -751,7 +804,7 @@ where
             let _ = w.print();
         }
     };
-    let body = report_html(&report);
+    let body = report_html(&report, &mx);
     view! {
         {head}
         {partial}
@@ -796,6 +849,128 @@ pub(crate) fn mx_coverage_html(report: &Report, level: u8) -> String {
         &["MX host", "Preference", "Covered by"],
         &rows,
     ));
+    out
+}
+
+/// Each probed MX address as an enforcing sender judges it (RFC 8461
+/// §4.2): STARTTLS, TLS version, the certificate's names, issuer and
+/// expiry, the verdict and its fix; beside it, when the policy host's
+/// certificate was seen, its expiry; and [`mx_tls_notice_html`].
+pub(crate) fn mx_tls_html(
+    report: &Report,
+    level: u8,
+    unchecked: Option<&MxTlsUnchecked>,
+    not_probed: &[String],
+) -> String {
+    let o = &report.observations;
+    let d = &report.domain;
+    // Probes, or why there are none: never both.
+    if report.mx_tls.is_empty() {
+        return mx_tls_notice_html(report, level, unchecked, not_probed);
+    }
+    let mut out = format!("<h{level}>MX TLS (STARTTLS on port 25)</h{level}>");
+    if let Some(not_after) = o
+        .policy
+        .as_ref()
+        .and_then(|f| f.certificate.as_ref())
+        .and_then(|c| c.not_after.as_ref())
+    {
+        let _ = write!(
+            out,
+            "<p>The policy host <code>mta-sts.{}</code>: certificate valid until {}.</p>",
+            esc(d),
+            esc(not_after)
+        );
+    }
+    let rows: Vec<Vec<String>> = o
+        .mx_tls
+        .iter()
+        .zip(&report.mx_tls)
+        .map(|(p, row)| {
+            let leaf = p.chain.first();
+            let (word, cls) = match row.status {
+                Status::Valid => ("✓ valid", "valid"),
+                Status::Invalid => ("✗ refused by enforcing senders", "invalid"),
+                Status::Unknown => ("? not checked", "unknown"),
+            };
+            let mut verdict =
+                format!("<span class=\"mx-tls-status {cls}\" data-mx-tls=\"{cls}\">{word}</span>");
+            for c in &row.codes {
+                let _ = write!(verdict, " <code>{}</code>", c.as_str());
+            }
+            let fix = row.codes.first().and_then(|c| {
+                report
+                    .findings
+                    .iter()
+                    .find(|f| f.code == *c && f.message.contains(&p.host))
+            });
+            if let Some(f) = fix {
+                let _ = write!(verdict, "<br><span class=\"muted\">{}</span>", esc(&f.fix));
+            }
+            vec![
+                format!("<code>{}</code>", esc(&p.host)),
+                esc(&p.address),
+                match p.starttls {
+                    Some(true) => "offered".to_string(),
+                    Some(false) => "<span class=\"uncovered\">not offered</span>".to_string(),
+                    None => "—".to_string(),
+                },
+                p.tls
+                    .as_ref()
+                    .map(|t| esc(&t.version))
+                    .unwrap_or_else(|| "—".into()),
+                leaf.map(|c| esc(&c.names.join(", "))).unwrap_or_default(),
+                leaf.map(|c| esc(&c.issuer)).unwrap_or_default(),
+                leaf.map(|c| mx_tls::day(c.not_after)).unwrap_or_default(),
+                verdict,
+            ]
+        })
+        .collect();
+    {
+        out.push_str(&html::table(
+            &format!("The STARTTLS of each MX address of {d} as enforcing senders judge it"),
+            &[
+                "MX host",
+                "Address",
+                "STARTTLS",
+                "TLS",
+                "Certificate names",
+                "Issuer",
+                "Expires",
+                "Verdict",
+            ],
+            &rows,
+        ));
+    }
+    out.push_str(&mx_tls_notice_html(report, level, None, not_probed));
+    out
+}
+
+/// Why the MX hosts' STARTTLS was not checked, with the command that
+/// checks from a host that can (never a silent gap), and the MX hosts past
+/// the proxy's cap; empty when every MX host was probed.
+pub(crate) fn mx_tls_notice_html(
+    report: &Report,
+    level: u8,
+    unchecked: Option<&MxTlsUnchecked>,
+    not_probed: &[String],
+) -> String {
+    let mut out = String::new();
+    if let Some(e) = unchecked {
+        let _ = write!(
+            out,
+            "<h{level}>MX TLS (STARTTLS on port 25)</h{level}><p class=\"notice\" data-mx-tls-unchecked>{}. Run <code>mtasts check {}</code> from a host that can connect to port 25 (a mail server, or a VPS whose provider allows it) to check the certificates that enforcing senders check.</p>",
+            esc(&unchecked_words(e)),
+            esc(&report.domain)
+        );
+    }
+    if !not_probed.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"notice\">Not probed (the proxy probes the first 10 MX hosts): {}.</p>",
+            esc(&not_probed.join(", "))
+        );
+    }
     out
 }
 

@@ -248,11 +248,22 @@ fn OutcomeView(o: Outcome, s: CheckState) -> impl IntoView {
             report,
             proxy: None,
             dns_partial,
+            mx_tls,
+            mx_not_probed,
         } => {
             let v: Verdict = report.verdict;
             let level = s.config.with_untracked(Config::heading_level);
             let mut details = html::findings(&report.findings, level);
             details.push_str(&checker::mx_coverage_html(&report, level));
+            // The failing MX hosts are named by the findings; the widget
+            // leaves the app's MX TLS table out (its budget), never the
+            // notice that they were not checked.
+            details.push_str(&checker::mx_tls_notice_html(
+                &report,
+                level,
+                mx_tls.as_ref(),
+                &mx_not_probed,
+            ));
             view! {
                 <div class=format!("verdict {}", v.as_str()) data-verdict=v.as_str() part="verdict">
                     <p class="w-verdict">{checker::verdict_words(v)}</p>

@@ -1,6 +1,7 @@
 //! The network side of a check: DNS over HTTPS (RFC 8484 GET with the wire
 //! code of `sts::dns`, answers read by `sts::lookup::read_answer`) with
-//! fallback across resolvers, and the policy fetch through the proxy.
+//! fallback across resolvers, the policy fetch through the proxy, and the
+//! proxy's STARTTLS probes of the MX hosts (`/api/mx-tls`).
 //! Failures are values, never panics.
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -9,6 +10,10 @@ use web_sys::{AbortSignal, Headers, Request, RequestInit};
 
 use crate::sts::dns::{self, RecordType, Response, DOH_MEDIA_TYPE};
 use crate::sts::lookup::{read_answer, Failure, MAX_MESSAGE};
+use crate::sts::mx_tls::{
+    CertificateFacts, Probe, ProbeError, ProbeErrorClass, Reply, Session, Verification,
+};
+use crate::sts::proxy::mx_tls::{MxTlsAnswer, MX_TLS_DEADLINE_SECS, UNAVAILABLE_PORT_25};
 use crate::sts::report::{Body, Certificate, Fetch, FetchError, FetchErrorClass};
 
 use super::{json, storage::Settings};
@@ -19,6 +24,9 @@ pub const DOH_TIMEOUT_MS: u32 = 6_000;
 /// The proxy itself gives up on a slow policy host after its own timeout;
 /// this only guards against a proxy that never answers.
 pub const PROXY_TIMEOUT_MS: u32 = 30_000;
+/// The proxy stops its MX probes after its own deadline; this only guards
+/// against a proxy that never answers.
+pub const MX_TLS_TIMEOUT_MS: u32 = (MX_TLS_DEADLINE_SECS as u32 + 15) * 1000;
 
 /// The GET URL for `name`/`qtype` at `endpoint` (RFC 8484 §4.1).
 pub fn doh_url(endpoint: &str, name: &str, qtype: RecordType) -> Result<String, String> {
@@ -216,6 +224,47 @@ pub async fn fetch_policy(
     }
 }
 
+/// Why the MX hosts' certificates were not checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MxTlsUnchecked {
+    /// The proxy cannot open port 25 (it says so: `unavailable`).
+    Unavailable,
+    /// The proxy did not answer with probes: unreachable, timed out, busy,
+    /// rate-limited, or not an mtasts proxy.
+    Failed { url: String, detail: String },
+}
+
+/// `GET {proxy}/api/mx-tls?domain=D`: the proxy resolves D's MX hosts and
+/// probes their STARTTLS as an enforcing sender would (RFC 8461 §4.2).
+pub async fn probe_mx_tls(
+    settings: &Settings,
+    domain: &str,
+) -> Result<MxTlsAnswer, MxTlsUnchecked> {
+    let url = settings.mx_tls_url(domain);
+    let failed = |detail: String| MxTlsUnchecked::Failed {
+        url: url.clone(),
+        detail,
+    };
+    let words = |e: JsValue| js_failure(e, "The proxy", MX_TLS_TIMEOUT_MS).1;
+    let resp = get(&url, "application/json", MX_TLS_TIMEOUT_MS)
+        .await
+        .map_err(|e| failed(words(e)))?;
+    let status = resp.status();
+    let text = text(&resp).await.map_err(|e| failed(words(e)))?;
+    if status == 200 {
+        return read_mx_tls(&text)
+            .map_err(|e| failed(format!("the answer is not MX probes ({e})")));
+    }
+    let v = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+    if text_field(&v, "unavailable").ok().flatten().as_deref() == Some(UNAVAILABLE_PORT_25) {
+        return Err(MxTlsUnchecked::Unavailable);
+    }
+    Err(failed(match text_field(&v, "error").ok().flatten() {
+        Some(message) => format!("HTTP {status}: {message}"),
+        None => format!("HTTP {status}: is `mtasts serve` running there?"),
+    }))
+}
+
 // The proxy's JSON, read by hand over `JSON.parse`. serde-wasm-bindgen's
 // generic deserializer (and the float formatting its errors pull in) cost
 // the Wasm about 14 KB brotli, a tenth of the widget; these readers follow
@@ -340,4 +389,101 @@ pub fn read_fetch(text: &str) -> Result<Fetch, String> {
 pub fn read_refusal(text: &str) -> Option<String> {
     let v = js_sys::JSON::parse(text).ok()?;
     text_field(&v, "error").ok().flatten()
+}
+
+fn flag_field(v: &JsValue, name: &str) -> Result<Option<bool>, String> {
+    field(v, name)
+        .map(|f| {
+            f.as_bool()
+                .ok_or_else(|| format!("`{name}` is not true or false"))
+        })
+        .transpose()
+}
+
+/// A Unix time: JSON numbers are exact up to 2^53, either side of 1970.
+fn time_field(v: &JsValue, name: &str) -> Result<i64, String> {
+    match field(v, name) {
+        None => Ok(0),
+        Some(f) => f
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0)
+            .map(|n| n as i64)
+            .ok_or_else(|| format!("`{name}` is not a whole number in range")),
+    }
+}
+
+/// One probe in the serde shape of `sts::mx_tls::Probe` (README, "The
+/// report").
+fn read_probe(v: &JsValue) -> Result<Probe, String> {
+    let greeting = match field(v, "greeting") {
+        None => None,
+        Some(g) => Some(Reply {
+            code: number_field(&g, "code", 999.0)?.unwrap_or(0.0) as u16,
+            text: text_field(&g, "text")?.unwrap_or_default(),
+        }),
+    };
+    let tls = match field(v, "tls") {
+        None => None,
+        Some(t) => Some(Session {
+            version: text_field(&t, "version")?.unwrap_or_default(),
+            cipher: text_field(&t, "cipher")?.unwrap_or_default(),
+        }),
+    };
+    let chain = list_field(v, "chain")?
+        .iter()
+        .map(|c| {
+            Ok(CertificateFacts {
+                names: texts_field(c, "names")?,
+                subject: text_field(c, "subject")?.unwrap_or_default(),
+                issuer: text_field(c, "issuer")?.unwrap_or_default(),
+                not_before: time_field(c, "not_before")?,
+                not_after: time_field(c, "not_after")?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let verification = match text_field(v, "verification")? {
+        None => None,
+        Some(name) => Some(
+            Verification::parse(&name)
+                .ok_or_else(|| format!("`verification` {name} is unknown"))?,
+        ),
+    };
+    let error = match field(v, "error") {
+        None => None,
+        Some(e) => Some(ProbeError {
+            class: text_field(&e, "class")?
+                .and_then(|c| ProbeErrorClass::parse(&c))
+                .ok_or("`error.class` is missing or unknown")?,
+            message: text_field(&e, "message")?.unwrap_or_default(),
+        }),
+    };
+    Ok(Probe {
+        host: text_field(v, "host")?.ok_or("a probe has no `host`")?,
+        address: text_field(v, "address")?.unwrap_or_default(),
+        at: time_field(v, "at")?,
+        elapsed_ms: number_field(v, "elapsed_ms", 9_007_199_254_740_991.0)?.unwrap_or(0.0) as u64,
+        greeting,
+        starttls: flag_field(v, "starttls")?,
+        tls,
+        chain,
+        verification,
+        trusted: flag_field(v, "trusted")?,
+        error,
+    })
+}
+
+/// The proxy's 200 answer to `/api/mx-tls` as an [`MxTlsAnswer`].
+pub fn read_mx_tls(text: &str) -> Result<MxTlsAnswer, String> {
+    let v = js_sys::JSON::parse(text).map_err(json::describe)?;
+    if !v.is_object() || js_sys::Array::is_array(&v) {
+        return Err("the answer is not a JSON object".to_string());
+    }
+    Ok(MxTlsAnswer {
+        domain: text_field(&v, "domain")?.unwrap_or_default(),
+        probes: list_field(&v, "probes")?
+            .iter()
+            .map(read_probe)
+            .collect::<Result<_, _>>()?,
+        not_probed: texts_field(&v, "not_probed")?,
+    })
 }

@@ -70,6 +70,17 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// `{proxy}/api/mx-tls?domain=D`: the proxy probes D's MX hosts.
+    pub fn mx_tls_url(&self, domain: &str) -> String {
+        format!(
+            "{}/api/mx-tls?domain={}",
+            self.proxy.trim().trim_end_matches('/'),
+            String::from(js_sys::encode_uri_component(domain))
+        )
+    }
+}
+
 /// Recent domains and what was seen for each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -78,6 +78,10 @@ test('a full check: parallel DoH queries, verdict, coverage, history, back/forwa
     expect(asked).toContain(want);
   }
   await expect(page.locator('table').filter({ hasText: 'Covered by' })).toContainText('*.mail.good.test');
+  // The proxy cannot probe port 25 (as on the Worker): the page says so, and how to check instead.
+  const unchecked = page.locator('[data-mx-tls-unchecked]');
+  await expect(unchecked).toContainText('MX certificates not checked: this proxy cannot reach port 25');
+  await expect(unchecked.locator('code')).toHaveText('mtasts check good.test');
   await expect(page.locator('.policy-body li')).toHaveCount(5);
 
   // JSON export is the core's report.

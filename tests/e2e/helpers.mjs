@@ -156,12 +156,22 @@ export async function mockDoh(page, resolverGlob, zone, seen = []) {
   });
 }
 
-/** Routes `/api/policy` to a proxy mock answering `fetch` (a Fetch object). */
+/**
+ * Routes `/api/policy` to a proxy mock answering `fetch` (a Fetch object),
+ * and `/api/mx-tls` as the Cloudflare Worker answers it (no port 25 there).
+ */
 export async function mockProxy(page, fetchFor) {
   await page.route('**/api/policy?*', async (route) => {
     const url = new URL(route.request().url());
     const body = fetchFor(url.searchParams.get('domain'), url.searchParams.get('ua'));
     await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  });
+  await page.route('**/api/mx-tls?*', async (route) => {
+    const body = {
+      error: 'MX certificates not checked: this proxy cannot reach port 25. Run `mtasts check DOMAIN` from a host that can.',
+      unavailable: 'port-25',
+    };
+    await route.fulfill({ status: 501, contentType: 'application/json', body: JSON.stringify(body) });
   });
 }
 

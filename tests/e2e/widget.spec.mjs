@@ -135,6 +135,47 @@ test.describe('embeddable widgets', () => {
     await expect(line.getByRole('link')).toHaveAttribute('href', MTASTS + '?domain=content-type.mtasts.test');
   });
 
+  test('MX TLS: the widget judges each MX host through the proxy and names the one enforcing senders refuse', async ({ page }) => {
+    await page.addInitScript(() => {
+      window.__mxTls = [];
+      document.addEventListener('mtasts-result', (e) => {
+        if (e.detail.domain.startsWith('mx-tls-')) {
+          window.__mxTls.push({ domain: e.detail.domain, rows: (e.detail.mx_tls || []).map((r) => `${r.host} ${r.status}`) });
+        }
+      });
+    });
+    await page.goto(MTASTS + 'embed-demo.html');
+    const check = page.locator('#checker');
+    await check.evaluate((el, doh) => el.setAttribute('resolver', doh), DOH);
+    const box = check.getByLabel("Check a domain's MTA-STS");
+    const verdict = check.locator('.verdict[data-verdict]');
+
+    // mx2 presents the hosting provider's certificate: broken, and said so.
+    await box.fill('mx-tls-one-bad.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(verdict).toHaveAttribute('data-verdict', 'broken', { timeout: 40_000 });
+    await expect(verdict).toContainText('Enforcing senders will not deliver to mx2.mx-tls-one-bad.mtasts.test');
+    const finding = check.locator('li.finding[data-code="mx-tls-name-mismatch"]');
+    await expect(finding).toBeVisible();
+    await expect(finding).toContainText('mail.hoster.mtasts.test');
+    await expect(finding.locator('.fix')).toContainText('covers mx2.mx-tls-one-bad.mtasts.test');
+    await expect(check.locator('[data-mx-tls-unchecked]')).toHaveCount(0);
+
+    // A healthy MX: enforced, no MX TLS finding, nothing left unchecked.
+    await box.fill('mx-tls-ok.mtasts.test');
+    await check.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(check.locator('.verdict[data-verdict]')).toHaveAttribute('data-verdict', 'enforced', { timeout: 40_000 });
+    await expect(check.locator('li.finding[data-code^="mx-tls-"]')).toHaveCount(0);
+    await expect(check.locator('[data-mx-tls-unchecked]')).toHaveCount(0);
+
+    // The report the page heard carries each MX address as judged.
+    await expect.poll(() => page.evaluate(() => window.__mxTls.length)).toBe(2);
+    expect(await page.evaluate(() => window.__mxTls)).toEqual([
+      { domain: 'mx-tls-one-bad.mtasts.test', rows: ['mx1.mx-tls-one-bad.mtasts.test valid', 'mx2.mx-tls-one-bad.mtasts.test invalid'] },
+      { domain: 'mx-tls-ok.mtasts.test', rows: ['mx1.mx-tls-ok.mtasts.test valid'] },
+    ]);
+  });
+
   test('a page with hostile CSS on another origin: the widgets keep their look and work', async ({ page }) => {
     await page.goto(DOCS + 'hostile.html');
     const check = page.locator('#check');

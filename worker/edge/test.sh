@@ -186,6 +186,19 @@ for s, want in expect.items():
     mark = "same" if e.get("class") == want else f"native says {want}"
     print(f"     {s:16} class={e.get('class')!s:20} ({mark}) message={e.get('message')!r}")
 
+# The MX STARTTLS probe: Workers cannot open port 25, and say so.
+status, headers, raw = get("/api/mx-tls?domain=mx-tls-ok.mtasts.test")
+try:
+    mx = json.loads(raw)
+except ValueError:
+    mx = {}
+check("/api/mx-tls: 501 JSON, unavailable port-25, CORS", status == 501 and mx.get("unavailable") == "port-25"
+      and headers.get("access-control-allow-origin") == "*", (status, raw[:200]))
+check("/api/mx-tls: says it in words", str(mx.get("error", "")).startswith(
+      "MX certificates not checked: this proxy cannot reach port 25"), mx)
+status, headers, _ = get("/api/mx-tls?domain=mx-tls-ok.mtasts.test", method="OPTIONS")
+check("/api/mx-tls OPTIONS: 204 + CORS", status == 204 and headers.get("access-control-allow-origin") == "*", (status, headers))
+
 # API edges: JSON 404 and 405 with CORS; HEAD refused before any fetch.
 status, headers, raw = get("/api/nope")
 check("unknown /api/ path: JSON 404 with CORS", status == 404 and b'"error"' in raw

@@ -10,6 +10,7 @@
 import wasmModule from "./pkg/mtasts_edge_bg.wasm";
 import {
   initSync, plan, finish, answer_headers, error_json, max_body, timeout_ms, rate_key, refusal,
+  mx_tls_unavailable,
 } from "./pkg/mtasts_edge.js";
 
 initSync({ module: wasmModule });
@@ -36,6 +37,10 @@ function errorMessage(e) {
   const cause = e.cause ? ` (${errorMessage(e.cause)})` : "";
   return `${e.message || String(e)}${cause}`;
 }
+
+// Workers' connect() refuses port 25: the MX STARTTLS probe cannot run
+// here, and the page is told so (a stable field, not a silent gap).
+const MX_TLS = JSON.parse(mx_tls_unavailable());
 
 // Reads at most MAX_BODY + 1 bytes, so the rules can tell "exactly the cap"
 // from "more"; then cancels the stream.
@@ -100,6 +105,10 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === "/health") return answer(200, '{"ok":true}');
+    if (url.pathname === "/api/mx-tls") {
+      if (request.method === "OPTIONS") return answer(204, null);
+      return answer(MX_TLS.status, MX_TLS.body);
+    }
     if (url.pathname !== "/api/policy") return refuse("not-found");
     if (request.method === "OPTIONS") return answer(204, null);
     // HEAD would run a whole fetch and throw the answer away.

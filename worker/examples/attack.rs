@@ -5,7 +5,7 @@
 //! this process answers the policy hosts the attack asks for (each name maps
 //! to one hostile address), and the server is started with its resolver
 //! pointed there. Steps: the SSRF table (every address refused, none named
-//! in the answer), slow clients (held, then closed by the header timeout,
+//! in the answer), the same for MX hosts probed by `/api/mx-tls`, slow clients (held, then closed by the header timeout,
 //! while other requests are answered), the connection cap, the cap on
 //! fetches in flight, and the API's edges. Exits 1 when a figure is not
 //! what the server promises.
@@ -107,6 +107,8 @@ async fn main() {
                 "/nonexistent",
                 "--rate-limit",
                 "0",
+                "--mx-tls-rate-limit",
+                "0",
             ])
             .args(["--listen", &addr.to_string()])
             .args(["--resolver", &dns_addr.to_string()])
@@ -136,6 +138,7 @@ async fn main() {
     );
     let mut ok = true;
     ok &= ssrf_table(addr).await;
+    ok &= mx_ssrf_table(addr).await;
     ok &= slow_clients(addr, slow, normal, header_timeout).await;
     ok &= connection_cap(addr, max_connections).await;
     ok &= fetch_cap(addr, max_fetches).await;
@@ -287,6 +290,36 @@ async fn fetch_cap(addr: SocketAddr, cap: usize) -> bool {
     timed_out == cap && busy == n - cap && health
 }
 
+/// Every hostile address, as the only address of a domain's MX host: not
+/// probed (class `forbidden`) and never named in the `/api/mx-tls` answer.
+async fn mx_ssrf_table(addr: SocketAddr) -> bool {
+    let (mut refused, mut named) = (0, 0);
+    for (i, a) in HOSTILE.iter().enumerate() {
+        let (status, _, body) =
+            get(addr, "GET", &format!("/api/mx-tls?domain=mx{i}.ssrf.test")).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let probe = &v["probes"][0];
+        if status == 200 && probe["error"]["class"] == "forbidden" && probe["tls"].is_null() {
+            refused += 1;
+        } else {
+            println!("     MX not refused: {a}: {status} {body}");
+        }
+        let shown = a
+            .parse::<IpAddr>()
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        if body.contains(&shown) {
+            named += 1;
+            println!("     MX address named in the answer: {a}");
+        }
+    }
+    let n = HOSTILE.len();
+    println!(
+        "mx ssrf: {refused}/{n} hostile MX addresses not probed, {named}/{n} named in an answer"
+    );
+    refused == n && named == 0
+}
+
 async fn api_edges(addr: SocketAddr) -> bool {
     let mut ok = true;
     for (method, path, want) in [
@@ -295,6 +328,8 @@ async fn api_edges(addr: SocketAddr) -> bool {
         ("HEAD", "/api/policy?domain=example.com", 405),
         ("GET", "/api/policy?domain=a.example&domain=b.example", 400),
         ("GET", "/api/policy?domain=%2Ba.example%+a", 400),
+        ("GET", "/api/mx-tls?domain=a.example&host=10.0.0.1", 400),
+        ("HEAD", "/api/mx-tls?domain=a.example", 405),
     ] {
         let (status, headers, body) = get(addr, method, path).await;
         let cors = headers
@@ -343,8 +378,9 @@ async fn get(addr: SocketAddr, method: &str, path: &str) -> (u16, Vec<String>, S
 }
 
 /// A DNS server for the attack's names: `mta-sts.aN.ssrf.test` has the Nth
-/// hostile address (A or AAAA by its family), `mta-sts.hangN.ssrf.test` is
-/// never answered, anything else is NXDOMAIN.
+/// hostile address (A or AAAA by its family), `mxN.ssrf.test` has the MX
+/// host `mta-sts.aN.ssrf.test`, `mta-sts.hangN.ssrf.test` is never
+/// answered, anything else is NXDOMAIN.
 async fn answer_dns(sock: Arc<UdpSocket>) {
     let mut buf = [0u8; 512];
     loop {
@@ -376,6 +412,25 @@ fn dns_reply(q: &[u8]) -> Option<Vec<u8>> {
     let first = labels.get(1).map(String::as_str).unwrap_or("");
     if first.starts_with("hang") {
         return None;
+    }
+    let mx_of = labels
+        .first()
+        .and_then(|l| l.strip_prefix("mx"))
+        .filter(|_| qtype == 15);
+    if let Some(n) = mx_of {
+        let mut rdata = vec![0, 10];
+        for label in ["mta-sts", &format!("a{n}"), "ssrf", "test"] {
+            rdata.push(label.len() as u8);
+            rdata.extend_from_slice(label.as_bytes());
+        }
+        rdata.push(0);
+        let mut r = Vec::with_capacity(96);
+        r.extend_from_slice(id);
+        r.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+        r.extend_from_slice(question);
+        r.extend_from_slice(&[0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, rdata.len() as u8]);
+        r.extend_from_slice(&rdata);
+        return Some(r);
     }
     let address = first
         .strip_prefix('a')

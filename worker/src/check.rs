@@ -120,6 +120,8 @@ async fn run(
                     let Some(p) = prober.cloned() else { continue };
                     running.spawn(async move { Done::Probe(id, p.probe(&host, address).await) });
                 }
+                // Not asked for: this shell probes itself.
+                Action::MxTlsByProxy => {}
             }
         }
         let Some(joined) = running.join_next().await else {

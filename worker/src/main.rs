@@ -150,7 +150,7 @@ enum Command {
         #[command(flatten)]
         smtp: SmtpArgs,
     },
-    /// Serve the web app and the policy proxy (/api/policy) locally.
+    /// Serve the web app and the policy proxy (/api/policy, /api/mx-tls) locally.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "MTASTS_LISTEN", default_value = "127.0.0.1:8080")]
@@ -166,6 +166,11 @@ enum Command {
         /// Policy checks per client per minute, per IPv4 address and per IPv6 /64 (0: no limit).
         #[arg(long, env = "MTASTS_RATE_LIMIT", default_value_t = 60)]
         rate_limit: u32,
+        /// MX TLS probes (/api/mx-tls) per client per minute, per IPv4 address and per IPv6 /64 (0: no limit).
+        #[arg(long, env = "MTASTS_MX_TLS_RATE_LIMIT", default_value_t = 6)]
+        mx_tls_rate_limit: u32,
+        #[command(flatten)]
+        smtp: SmtpArgs,
         #[command(flatten)]
         limits: serve::LimitArgs,
         /// Do not log requests.
@@ -193,6 +198,8 @@ enum Command {
         doh: Option<String>,
         #[command(flatten)]
         fetch: FetchArgs,
+        #[command(flatten)]
+        smtp: SmtpArgs,
     },
     /// List every finding code with its severity and RFC section.
     Codes {
@@ -239,7 +246,7 @@ impl FetchArgs {
     }
 }
 
-/// How MX hosts are probed over SMTP STARTTLS (check).
+/// How MX hosts are probed over SMTP STARTTLS (check, and serve's /api/mx-tls).
 #[derive(clap::Args, Clone, Debug)]
 struct SmtpArgs {
     /// Do not connect to the MX hosts (port 25): no MX certificate check.
@@ -276,6 +283,7 @@ impl SmtpArgs {
             reply_timeout: (wait / 2).max(std::time::Duration::from_secs(5)),
             ehlo_name: name.to_string(),
             allow_private: fetch.allow_private,
+            refused: fetch.refused.clone(),
             extra_ca: fetch.extra_ca.clone(),
             ..smtp::SmtpConfig::default()
         })
@@ -520,6 +528,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             resolver,
             fetch,
             rate_limit,
+            mx_tls_rate_limit,
+            smtp,
             limits,
             quiet,
         } => {
@@ -528,8 +538,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 listen,
                 dist,
                 resolver: resolver_of(resolver, None, &fetch, 0)?,
+                prober: smtp.prober(&fetch)?,
                 fetch,
                 rate_limit,
+                mx_tls_rate_limit,
                 limits: limits.limits(),
                 log: !quiet,
             };
@@ -541,14 +553,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             resolver,
             doh,
             fetch,
+            smtp,
         } => {
             let checked = match reports::domain_to_check(&args) {
                 Some(d) => {
                     let domain = domain::normalise(d).map_err(|e| e.message)?;
                     let config = fetch.config()?;
+                    let prober = smtp.prober(&config)?;
                     let resolver = resolver_of(resolver, doh, &config, 0)?;
                     let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
-                    Some(runtime()?.block_on(check::check(&domain, &resolver, &fetcher, None)))
+                    Some(runtime()?.block_on(check::check_with(
+                        &domain,
+                        &resolver,
+                        &fetcher,
+                        None,
+                        prober.as_ref(),
+                    )))
                 }
                 None => None,
             };

@@ -1,5 +1,7 @@
 //! `mtasts serve`: the web app (static files, precompressed, with cache
-//! headers) and the policy proxy at `/api/policy`, on one local address.
+//! headers), the policy proxy at `/api/policy` and the MX STARTTLS probe at
+//! `/api/mx-tls` (the MX hosts the server resolves itself, at most 10, with
+//! its own, stricter per-client rate limit), on one local address.
 //!
 //! The accept loop is its own, over hyper's HTTP/1.1 connection, so that a
 //! public server survives slow and abusive clients: at most
@@ -7,8 +9,8 @@
 //! before anything is read), a header-read timeout that also bounds the
 //! wait for the next request on a kept-alive connection, an idle timeout for
 //! a connection on which nothing moves (a client that stops reading the
-//! answer), at most `max_fetches` policy fetches in flight (503 with
-//! `Retry-After` past it), and the core's per-client rate limit.
+//! answer), at most `max_fetches` policy fetches and MX probes in flight
+//! (503 with `Retry-After` past it), and the core's per-client rate limit.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,13 +29,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, MethodRouter};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use mtasts::sts::proxy::{self, ApiError, RateLimiter};
+use mtasts::sts::proxy::{self, ApiError, RateLimiter, Unavailable};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::fetch::{FetchConfig, Fetcher};
+use crate::smtp::Prober;
 
 /// Everything `serve` needs.
 #[derive(Clone)]
@@ -47,6 +50,13 @@ pub struct ServeConfig {
     /// Policy requests per client per minute (per IPv4 address, per IPv6
     /// /64); 0 turns the limit off.
     pub rate_limit: u32,
+    /// Probes the MX hosts for `/api/mx-tls`; without one it answers that
+    /// the probe is unavailable.
+    pub prober: Option<Prober>,
+    /// `/api/mx-tls` requests per client per minute, counted apart from
+    /// policy requests (each may open up to 32 SMTP connections); 0 turns
+    /// the limit off.
+    pub mx_tls_rate_limit: u32,
     pub limits: Limits,
     /// Log each request to standard error.
     pub log: bool,
@@ -123,6 +133,9 @@ const BUSY_RETRY_AFTER: &str = "5";
 struct AppState {
     fetcher: Fetcher,
     limiter: Mutex<RateLimiter>,
+    resolver: crate::resolve::Resolver,
+    prober: Option<Prober>,
+    mx_tls_limiter: Mutex<RateLimiter>,
     fetches: Arc<Semaphore>,
     started: Instant,
 }
@@ -161,6 +174,9 @@ pub fn app(config: &ServeConfig) -> Result<App, String> {
     let state = Arc::new(AppState {
         fetcher: Fetcher::new(config.fetch.clone(), config.resolver.clone())?,
         limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
+        resolver: config.resolver.clone(),
+        prober: config.prober.clone(),
+        mx_tls_limiter: Mutex::new(RateLimiter::new(config.mx_tls_rate_limit)),
         fetches: fetches.clone(),
         started: Instant::now(),
     });
@@ -200,6 +216,7 @@ pub fn app(config: &ServeConfig) -> Result<App, String> {
 fn api() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/policy", endpoint(get(policy)).head(head_refused))
+        .route("/api/mx-tls", endpoint(get(mx_tls)).head(head_refused))
         .route("/api/health", endpoint(get(health)))
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))
@@ -234,6 +251,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         );
     }
     println!("mtasts: policy proxy at http://{addr}/api/policy?domain=example.com");
+    if config.prober.is_some() {
+        println!("mtasts: MX STARTTLS probes at http://{addr}/api/mx-tls?domain=example.com");
+    }
     if config.dist.join("widget.js").exists() {
         println!(
             "mtasts: widgets for other sites at http://{addr}/widget.js (demo: http://{addr}/embed-demo.html)"
@@ -455,21 +475,51 @@ fn api_error(e: ApiError) -> Response {
     )
 }
 
+/// The 429 for a client past its budget in `limiter`, or `None`.
+fn over_budget(
+    state: &AppState,
+    limiter: &Mutex<RateLimiter>,
+    client: SocketAddr,
+) -> Option<Response> {
+    let now = state.started.elapsed().as_millis() as u64;
+    let allowed = limiter
+        .lock()
+        .map(|mut l| l.allow(client.ip(), now))
+        .unwrap_or(true);
+    (!allowed).then(|| {
+        let mut r = api_error(ApiError::rate_limited());
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        r
+    })
+}
+
+/// The 503 when every fetch and probe slot is taken.
+fn busy() -> Response {
+    let mut r = api_error(ApiError::busy());
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(BUSY_RETRY_AFTER),
+    );
+    r
+}
+
+fn encoded(value: &impl serde::Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(e) => {
+            eprintln!("mtasts: cannot encode the answer: {e}");
+            api_error(ApiError::internal())
+        }
+    }
+}
+
 async fn policy(
     State(state): State<Arc<AppState>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let now = state.started.elapsed().as_millis() as u64;
-    let allowed = state
-        .limiter
-        .lock()
-        .map(|mut l| l.allow(client.ip(), now))
-        .unwrap_or(true);
-    if !allowed {
-        let mut r = api_error(ApiError::rate_limited());
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    if let Some(r) = over_budget(&state, &state.limiter, client) {
         return r;
     }
     let req = match proxy::parse_query(query.as_deref().unwrap_or("")) {
@@ -477,21 +527,39 @@ async fn policy(
         Err(e) => return api_error(e),
     };
     let Ok(_slot) = state.fetches.try_acquire() else {
-        let mut r = api_error(ApiError::busy());
-        r.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static(BUSY_RETRY_AFTER),
-        );
-        return r;
+        return busy();
     };
-    let fetched = state.fetcher.fetch(&req).await;
-    match serde_json::to_string(&fetched) {
-        Ok(body) => json(StatusCode::OK, body),
-        Err(e) => {
-            eprintln!("mtasts: cannot encode the answer: {e}");
-            api_error(ApiError::internal())
-        }
+    encoded(&state.fetcher.fetch(&req).await)
+}
+
+/// `GET /api/mx-tls?domain=D`: the STARTTLS probes of D's MX hosts, which
+/// this server resolves itself ([`crate::smtp::probe_mx_hosts`]); the
+/// query names the domain only ([`proxy::parse_mx_tls_query`]).
+async fn mx_tls(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(prober) = &state.prober else {
+        let body = serde_json::to_string(&Unavailable::port_25())
+            .unwrap_or_else(|_| r#"{"error":"unavailable"}"#.to_string());
+        return json(
+            StatusCode::from_u16(Unavailable::STATUS).unwrap_or(StatusCode::NOT_IMPLEMENTED),
+            body,
+        );
+    };
+    if let Some(r) = over_budget(&state, &state.mx_tls_limiter, client) {
+        return r;
     }
+    let domain = match proxy::parse_mx_tls_query(query.as_deref().unwrap_or("")) {
+        Ok(d) => d,
+        Err(e) => return api_error(e),
+    };
+    let Ok(_slot) = state.fetches.try_acquire() else {
+        return busy();
+    };
+    let deadline = Duration::from_secs(proxy::mx_tls::MX_TLS_DEADLINE_SECS);
+    encoded(&crate::smtp::probe_mx_hosts(&domain.ascii, &state.resolver, prober, deadline).await)
 }
 
 /// HEAD would run a whole fetch and throw the answer away.
@@ -596,12 +664,16 @@ mod tests {
         /// Where policy hosts are resolved; by default a port nobody
         /// answers on (these requests are refused before any lookup).
         resolver: SocketAddr,
+        prober: Option<Prober>,
+        mx_tls_rate_limit: u32,
     }
 
     impl Default for Setup {
         fn default() -> Self {
             Setup {
                 rate_limit: 0,
+                prober: Some(Prober::new(crate::smtp::SmtpConfig::default()).unwrap()),
+                mx_tls_rate_limit: 0,
                 limits: Limits::default(),
                 dist: PathBuf::from("/nonexistent"),
                 resolver: "127.0.0.1:9".parse().unwrap(),
@@ -625,6 +697,8 @@ mod tests {
             fetch,
             resolver: crate::resolve::Resolver::new(rc).unwrap(),
             rate_limit: setup.rate_limit,
+            prober: setup.prober,
+            mx_tls_rate_limit: setup.mx_tls_rate_limit,
             limits: setup.limits,
             log: false,
         })
@@ -937,5 +1011,53 @@ mod tests {
         let (status, _, _) = request(addr, "GET", "/api/health").await;
         assert_eq!(status, 200, "other requests are still answered");
         first.abort();
+    }
+
+    #[tokio::test]
+    async fn mx_tls_takes_a_domain_only_and_has_its_own_budget() {
+        let (addr, _) = start(Setup {
+            rate_limit: 100,
+            mx_tls_rate_limit: 2,
+            ..Setup::default()
+        })
+        .await;
+        // Refused before any lookup (the resolver here never answers).
+        let (status, headers, body) =
+            request(addr, "GET", "/api/mx-tls?domain=example.com&host=127.0.0.1").await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("only domain=D"), "{body}");
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        let (status, _, body) = request(addr, "GET", "/api/mx-tls?domain=127.0.0.1").await;
+        assert_eq!(status, 400, "an address is not a domain: {body}");
+        let (status, headers, body) = request(addr, "GET", "/api/mx-tls?domain=x..y").await;
+        assert_eq!(status, 429, "two requests a minute: {body}");
+        assert!(
+            headers.contains(&"retry-after: 60".to_string()),
+            "{headers:?}"
+        );
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        assert!(is_json_error(&body), "{body}");
+        let (status, _, _) = request(addr, "GET", "/api/policy?domain=x..y").await;
+        assert_eq!(status, 400, "the policy budget is apart");
+        let (status, headers, _) = request(addr, "OPTIONS", "/api/mx-tls").await;
+        assert_eq!(status, 204);
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        let (status, _, _) = request(addr, "HEAD", "/api/mx-tls?domain=example.com").await;
+        assert_eq!(status, 405, "HEAD would probe for nothing");
+    }
+
+    #[tokio::test]
+    async fn without_a_prober_mx_tls_says_it_is_unavailable() {
+        let (addr, _) = start(Setup {
+            prober: None,
+            ..Setup::default()
+        })
+        .await;
+        let (status, headers, body) = request(addr, "GET", "/api/mx-tls?domain=example.com").await;
+        assert_eq!(status, 501);
+        assert!(has_every(&headers, proxy::CORS_HEADERS), "{headers:?}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["unavailable"], "port-25");
+        assert!(is_json_error(&body), "{body}");
     }
 }

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use mtasts::sts::mx_tls::{
     CertificateFacts, Probe, ProbeError, ProbeErrorClass, Reply, Session, Verification,
 };
-use mtasts::sts::proxy;
+use mtasts::sts::plan::{Action, CheckPlan};
+use mtasts::sts::proxy::{self, MxTlsAnswer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -51,6 +52,9 @@ pub struct SmtpConfig {
     pub ehlo_name: String,
     /// Probe private, loopback and link-local addresses (test beds only).
     pub allow_private: bool,
+    /// Prefixes never probed, whatever else allows them (the operator's
+    /// `--refuse-prefix`, as for policy fetches).
+    pub refused: Vec<proxy::Prefix>,
     /// Extra trusted CA certificates (PEM), besides the WebPKI roots.
     pub extra_ca: Option<Vec<u8>>,
     /// Probes running at once.
@@ -66,6 +70,7 @@ impl Default for SmtpConfig {
             reply_timeout: Duration::from_secs(10),
             ehlo_name: "mtasts.invalid".to_string(),
             allow_private: false,
+            refused: Vec::new(),
             extra_ca: None,
             max_in_flight: 8,
         }
@@ -130,7 +135,11 @@ impl Prober {
             at,
             ..Probe::default()
         };
-        if !proxy::address_allowed(address, self.config.allow_private) {
+        let guard = proxy::AddressGuard {
+            allow_private: self.config.allow_private,
+            refused: self.config.refused.clone(),
+        };
+        if !guard.allows(address) {
             p.error = Some(ProbeError {
                 class: ProbeErrorClass::Forbidden,
                 message: format!(
@@ -296,6 +305,93 @@ impl Prober {
         let mut smtp = Lines::new(tls);
         smtp.quit(c.reply_timeout).await;
         Ok(())
+    }
+}
+
+/// Probes the MX hosts of `domain` for a caller that cannot (`GET
+/// /api/mx-tls`): the core's probe-only plan ([`CheckPlan::mx_tls_only`]:
+/// the MX answer of `resolver`, at most 10 hosts, their addresses, one probe
+/// each) run to the end. Probes still running at `deadline` are recorded as
+/// timed out. The address of a probe the guard refused is left out of the
+/// answer: it may come from a view of DNS inside the proxy's network.
+pub async fn probe_mx_hosts(
+    domain: &str,
+    resolver: &crate::resolve::Resolver,
+    prober: &Prober,
+    deadline: Duration,
+) -> MxTlsAnswer {
+    enum Done {
+        Lookup(
+            mtasts::sts::plan::LookupId,
+            Result<mtasts::sts::dns::Response, mtasts::sts::lookup::Failure>,
+        ),
+        Probe(mtasts::sts::plan::ProbeId, Probe),
+    }
+    let mut plan = CheckPlan::mx_tls_only(domain);
+    let until = tokio::time::Instant::now() + deadline;
+    let mut running: tokio::task::JoinSet<Done> = tokio::task::JoinSet::new();
+    let mut probing: Vec<(mtasts::sts::plan::ProbeId, String, IpAddr)> = Vec::new();
+    loop {
+        while let Some(action) = plan.next_action() {
+            match action {
+                Action::Lookup { id, question } => {
+                    let r = resolver.clone();
+                    running.spawn(async move {
+                        Done::Lookup(id, r.lookup(&question.name, question.qtype).await)
+                    });
+                }
+                Action::Probe { id, host, address } => {
+                    probing.push((id, host.clone(), address));
+                    let p = prober.clone();
+                    running.spawn(async move { Done::Probe(id, p.probe(&host, address).await) });
+                }
+                Action::Fetch { .. } | Action::MxTlsByProxy => {}
+            }
+        }
+        match timeout_at(until, running.join_next()).await {
+            Ok(Some(Ok(Done::Lookup(id, r)))) => plan.on_lookup(id, r),
+            Ok(Some(Ok(Done::Probe(id, p)))) => {
+                probing.retain(|(i, _, _)| *i != id);
+                plan.on_probe(id, p);
+            }
+            Ok(Some(Err(_))) => {}
+            Ok(None) => break,
+            Err(_) => {
+                running.abort_all();
+                for (id, host, address) in probing.drain(..) {
+                    let message = format!(
+                        "the proxy stopped waiting after {} s for all its probes",
+                        deadline.as_secs()
+                    );
+                    plan.on_probe(
+                        id,
+                        Probe::failed(
+                            &host,
+                            &address.to_string(),
+                            ProbeErrorClass::Timeout,
+                            message,
+                        ),
+                    );
+                }
+                break;
+            }
+        }
+    }
+    let mut probes = plan.observations().mx_tls;
+    for p in &mut probes {
+        if let Some(e) = p
+            .error
+            .as_mut()
+            .filter(|e| e.class == ProbeErrorClass::Forbidden)
+        {
+            p.address.clear();
+            e.message = "it resolves to an address that is not public (private, loopback, link-local, special-purpose or refused by the operator); the proxy does not connect to those".to_string();
+        }
+    }
+    MxTlsAnswer {
+        domain: plan.domain().to_string(),
+        probes,
+        not_probed: plan.mx_hosts_left_out(),
     }
 }
 

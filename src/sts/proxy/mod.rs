@@ -4,7 +4,8 @@
 //! (`worker/edge/`). Which requests are allowed and which URL they fetch
 //! ([`request`]), which addresses may be connected to ([`address`]), what
 //! comes back and how it is answered ([`response`]), how often one client may
-//! ask ([`limit`]).
+//! ask ([`limit`]), and the MX STARTTLS probes it makes for the page
+//! ([`mx_tls`]).
 //!
 //! A browser cannot fetch `https://mta-sts.<domain>/.well-known/mta-sts.txt`
 //! the way a sending MTA does (CORS, opaque redirects), so the proxy does it
@@ -17,11 +18,13 @@
 
 pub mod address;
 pub mod limit;
+pub mod mx_tls;
 pub mod request;
 pub mod response;
 
 pub use address::{address_allowed, is_public, AddressGuard, Prefix, PrefixError};
 pub use limit::{ClientKey, RateLimiter};
+pub use mx_tls::{parse_mx_tls_query, MxTlsAnswer, Unavailable};
 pub use request::{
     parse_query, ApiError, PolicyRequest, ACCEPT, BROWSER_USER_AGENT, FETCH_TIMEOUT_SECS,
     MTA_USER_AGENT,

@@ -114,7 +114,7 @@ impl ApiError {
     pub fn not_found() -> Self {
         Self::new(
             404,
-            "Not found: the proxy answers GET /api/policy?domain=D.",
+            "Not found: the proxy answers GET /api/policy?domain=D and GET /api/mx-tls?domain=D.",
         )
     }
 
@@ -139,27 +139,9 @@ impl ApiError {
 /// given twice is refused, since two readers of one query (a cache, a log,
 /// this proxy) could each take a different one.
 pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
-    if query.len() > MAX_QUERY {
-        return Err(ApiError::bad_request(
-            "The query is too long; send one domain name.",
-        ));
-    }
-    let mut seen: Vec<String> = Vec::new();
     let mut domain_arg = None;
     let mut browser = false;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = percent_decode(k).ok_or_else(|| {
-            ApiError::bad_request("A key of the query is not valid percent-encoding.")
-        })?;
-        if seen.contains(&k) {
-            return Err(ApiError::bad_request(format!(
-                "`{k}` is given twice; send it once."
-            )));
-        }
-        let v = percent_decode(v).ok_or_else(|| {
-            ApiError::bad_request(format!("The value of `{k}` is not valid percent-encoding."))
-        })?;
+    for (k, v) in pairs(query)? {
         match k.as_str() {
             "domain" => domain_arg = Some(v),
             "ua" => match v.as_str() {
@@ -173,13 +155,39 @@ pub fn parse_query(query: &str) -> Result<PolicyRequest, ApiError> {
             },
             _ => {}
         }
-        seen.push(k);
     }
     let raw = domain_arg.ok_or_else(|| {
         ApiError::bad_request("Give the domain to check: /api/policy?domain=example.com")
     })?;
     let domain = domain::normalise(&raw).map_err(|e| ApiError::bad_request(e.message))?;
     Ok(PolicyRequest { domain, browser })
+}
+
+/// The decoded `key=value` pairs of a query, in order; a key given twice,
+/// a broken escape or an overlong query is refused.
+pub(super) fn pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    if query.len() > MAX_QUERY {
+        return Err(ApiError::bad_request(
+            "The query is too long; send one domain name.",
+        ));
+    }
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = percent_decode(k).ok_or_else(|| {
+            ApiError::bad_request("A key of the query is not valid percent-encoding.")
+        })?;
+        if out.iter().any(|(seen, _)| *seen == k) {
+            return Err(ApiError::bad_request(format!(
+                "`{k}` is given twice; send it once."
+            )));
+        }
+        let v = percent_decode(v).ok_or_else(|| {
+            ApiError::bad_request(format!("The value of `{k}` is not valid percent-encoding."))
+        })?;
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
 /// `application/x-www-form-urlencoded` decoding: `%XX` (exactly two hex

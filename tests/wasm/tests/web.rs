@@ -310,3 +310,74 @@ fn widget_settings_come_from_its_attributes_and_where_it_was_loaded() {
     assert_eq!(c.app(), "https://app.example.org/");
     assert_eq!(c.permalink("a&b"), "https://app.example.org/?domain=a%26b");
 }
+
+#[wasm_bindgen_test]
+fn mx_tls_answers_read_back_as_serde_wrote_them() {
+    use mtasts::sts::mx_tls::{
+        CertificateFacts, Probe, ProbeError, ProbeErrorClass, Reply, Session, Verification,
+    };
+    use mtasts::sts::proxy::MxTlsAnswer;
+    let full = Probe {
+        host: "mx1.a.test".into(),
+        address: "2001:db8::25".into(),
+        at: 1_750_000_000,
+        elapsed_ms: 1_234,
+        greeting: Some(Reply {
+            code: 220,
+            text: "mx1.a.test ESMTP".into(),
+        }),
+        starttls: Some(true),
+        tls: Some(Session {
+            version: "TLSv1.3".into(),
+            cipher: "TLS13_AES_256_GCM_SHA384".into(),
+        }),
+        chain: vec![
+            CertificateFacts {
+                names: vec!["mx1.a.test".into(), "*.a.test".into()],
+                subject: "CN=mx1.a.test".into(),
+                issuer: "CN=Test CA".into(),
+                not_before: -86_400,
+                not_after: 1_760_000_000,
+            },
+            CertificateFacts::default(),
+        ],
+        verification: Some(Verification::NameMismatch),
+        trusted: Some(false),
+        error: None,
+    };
+    let mut probes = vec![full.clone(), Probe::default()];
+    for v in Verification::ALL {
+        probes.push(Probe {
+            verification: Some(v),
+            ..full.clone()
+        });
+    }
+    for class in ProbeErrorClass::ALL {
+        probes.push(Probe {
+            error: Some(ProbeError {
+                class,
+                message: format!("{} happened", class.as_str()),
+            }),
+            ..full.clone()
+        });
+    }
+    let answer = MxTlsAnswer {
+        domain: "a.test".into(),
+        probes,
+        not_probed: vec!["mx11.a.test".into()],
+    };
+    let text = json::to_string(&answer, false).unwrap();
+    assert_eq!(net::read_mx_tls(&text).as_ref(), Ok(&answer), "{text}");
+    for (bad, field) in [
+        (r#"{"probes":[{"address":"192.0.2.1"}]}"#, "host"),
+        (r#"{"probes":[{"host":"m","verification":"fine"}]}"#, "verification"),
+        (r#"{"probes":[{"host":"m","error":{"class":"oops"}}]}"#, "error.class"),
+        (r#"{"probes":[{"host":"m","chain":[{"not_after":1.5}]}]}"#, "not_after"),
+        (r#"{"probes":[{"host":"m","starttls":"yes"}]}"#, "starttls"),
+        (r#"{"probes":{}}"#, "probes"),
+    ] {
+        let err = net::read_mx_tls(bad).unwrap_err();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
+    assert!(net::read_mx_tls("[]").is_err());
+}

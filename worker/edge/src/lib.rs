@@ -68,6 +68,19 @@ pub fn refusal(kind: &str) -> String {
     serde_json::json!({ "status": e.status, "error": e.message, "headers": headers }).to_string()
 }
 
+/// The answer to `GET /api/mx-tls`, as `{"status": 501, "body": "..."}`:
+/// Workers' `connect()` refuses port 25, so this proxy cannot probe the MX
+/// hosts (RFC 8461 §4.2); the body says so in words (`error`) and in a
+/// stable field (`unavailable`: `port-25`) for the page.
+#[wasm_bindgen]
+pub fn mx_tls_unavailable() -> String {
+    serde_json::json!({
+        "status": proxy::Unavailable::STATUS,
+        "body": encode(&proxy::Unavailable::port_25()),
+    })
+    .to_string()
+}
+
 /// `{"error": "..."}` for an error the shell itself raises (404, 405, 500).
 #[wasm_bindgen]
 pub fn error_json(message: &str) -> String {
@@ -184,6 +197,18 @@ mod tests {
         }
         let mta = json(&plan("?domain=example.com"));
         assert_eq!(mta["headers"]["user-agent"], proxy::MTA_USER_AGENT);
+    }
+
+    #[test]
+    fn mx_tls_is_unavailable_with_a_stable_field() {
+        let v = json(&mx_tls_unavailable());
+        assert_eq!(v["status"], 501);
+        let body = json(v["body"].as_str().unwrap());
+        assert_eq!(body["unavailable"], "port-25");
+        assert!(body["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach port 25"));
     }
 
     #[test]
