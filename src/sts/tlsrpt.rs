@@ -28,6 +28,16 @@ pub struct TlsrptRecord {
 
 /// Lints one record value.
 pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
+    read(value, true)
+}
+
+/// The findings of [`check`] alone: a long record's fields are not copied.
+pub(crate) fn findings(value: &str) -> Vec<Finding> {
+    read(value, false).1
+}
+
+/// `owned`: whether to return the record (a copy of its fields) when valid.
+fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
     let mut findings = Findings::new();
     let example = "v=TLSRPTv1; rua=mailto:tls-reports@example.com";
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
@@ -99,7 +109,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             },
         );
     }
-    let mut rua: Option<Vec<String>> = None;
+    let mut rua: Option<Vec<&str>> = None;
     let mut extensions = Vec::new();
     for field in &fields {
         match field.name {
@@ -112,17 +122,22 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 .at(1, field.name_at + 1)
 }),
             "rua" => {
+                // Slices of the record: a long hostile list costs no
+                // allocation per destination, and a problem's text is only
+                // built for the findings kept (see `fold`).
                 let mut uris = Vec::new();
                 let mut offset = field.value_at;
                 for part in field.value.split(',') {
-                    let lead = part.len() - part.trim_start_matches([' ', '\t']).len();
-                    let uri = part.trim_matches([' ', '\t']);
+                    let lead = wsp_len(part);
+                    let uri = trim_wsp(part);
                     let at = offset + lead;
                     offset += part.len() + 1;
-                    if let Some(f) = uri_problem(uri, at) {
-                        findings.push(f);
+                    if let Some(p) = uri_problem(uri) {
+                        findings.add(p.code(), Some(Position::new(1, at + 1)), || {
+                            p.finding(uri, at)
+                        });
                     }
-                    uris.push(uri.to_string());
+                    uris.push(uri);
                 }
                 let supported = uris
                     .iter()
@@ -141,7 +156,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 rua = Some(uris);
             }
             name => {
-                extensions.push((name.to_string(), field.value.to_string()));
+                extensions.push((name, field.value));
                 findings.add(Code::TlsrptExtension, Some(Position::new(1, field.name_at + 1)), || {
                     Finding::new(
                         Code::TlsrptExtension,
@@ -164,9 +179,15 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             .corrected(example),
         );
     }
-    let valid = !findings.has_error();
+    let wanted = owned && !findings.has_error();
     let record = match rua {
-        Some(rua) if valid => Some(TlsrptRecord { rua, extensions }),
+        Some(rua) if wanted => Some(TlsrptRecord {
+            rua: rua.into_iter().map(str::to_string).collect(),
+            extensions: extensions
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }),
         _ => None,
     };
     (record, findings.finish())
@@ -206,44 +227,33 @@ fn uri_char_ok(b: u8) -> bool {
         )
 }
 
-fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
-    let bad = |msg: String| {
-        Some(
-            Finding::new(
-                Code::TlsrptRuaInvalid,
-                msg,
-                "Each destination is `mailto:address` or `https://host/path`, separated by commas.",
-            )
-            .at(1, at + 1),
-        )
-    };
+/// What is wrong with one `rua` destination, RFC 8460 §3, found without
+/// building any text.
+#[derive(Clone, Copy)]
+enum UriProblem {
+    Empty,
+    /// A byte that must be percent-encoded, at this offset.
+    Character(usize),
+    NoScheme,
+    BadScheme,
+    NotMailto,
+    NoHttpsHost,
+    /// A scheme reporters do not send to; the offset of its `:`.
+    Unsupported(usize),
+}
+
+fn uri_problem(uri: &str) -> Option<UriProblem> {
     if uri.is_empty() {
-        return bad(format!("Column {}: an empty rua destination.", at + 1));
+        return Some(UriProblem::Empty);
     }
     if let Some(i) = uri.bytes().position(|b| !uri_char_ok(b)) {
-        let c = uri.as_bytes()[i] as char;
-        return bad(format!(
-            "Column {}: `{}` in `{uri}` must be percent-encoded in a URI.",
-            at + i + 1,
-            c.escape_default()
-        ));
+        return Some(UriProblem::Character(i));
     }
     let Some(colon) = uri.find(':') else {
-        return Some(
-            Finding::new(
-                Code::TlsrptRuaInvalid,
-                format!(
-                    "Column {}: `{uri}` has no scheme; reporters need `mailto:` or `https:`.",
-                    at + 1
-                ),
-                "Prefix an e-mail address with `mailto:`.",
-            )
-            .at(1, at + 1)
-            .corrected(format!("v=TLSRPTv1; rua=mailto:{uri}")),
-        );
+        return Some(UriProblem::NoScheme);
     };
-    let scheme = &uri[..colon];
-    let rest = &uri[colon + 1..];
+    let scheme = uri.get(..colon).unwrap_or_default();
+    let rest = uri.get(colon + 1..).unwrap_or_default();
     if !scheme
         .bytes()
         .next()
@@ -252,45 +262,101 @@ fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
-        return bad(format!(
-            "Column {}: `{uri}` does not start with a URI scheme.",
-            at + 1
-        ));
+        return Some(UriProblem::BadScheme);
     }
-    match scheme.to_ascii_lowercase().as_str() {
-        "mailto" => {
-            let addr = rest.split('?').next().unwrap_or_default();
-            let ok = addr.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty()
-                    && d.contains('.')
-                    && super::domain::is_ldh_domain(d.trim_end_matches('.'))
-            });
-            if !ok {
-                return bad(format!(
-                    "Column {}: `{uri}` is not a mailto: URI with an e-mail address.",
-                    at + 1
-                ));
-            }
-            None
+    if scheme.eq_ignore_ascii_case("mailto") {
+        let addr = rest.split('?').next().unwrap_or_default();
+        let ok = addr.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty()
+                && d.contains('.')
+                && super::domain::is_ldh_domain(d.trim_end_matches('.'))
+        });
+        return (!ok).then_some(UriProblem::NotMailto);
+    }
+    if scheme.eq_ignore_ascii_case("https") {
+        let host = rest
+            .strip_prefix("//")
+            .map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or_default());
+        return match host {
+            Some(h) if !h.is_empty() => None,
+            _ => Some(UriProblem::NoHttpsHost),
+        };
+    }
+    Some(UriProblem::Unsupported(colon))
+}
+
+impl UriProblem {
+    fn code(self) -> Code {
+        match self {
+            UriProblem::Unsupported(_) => Code::TlsrptRuaScheme,
+            _ => Code::TlsrptRuaInvalid,
         }
-        "https" => {
-            let host = rest
-                .strip_prefix("//")
-                .map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or_default());
-            match host {
-                Some(h) if !h.is_empty() => None,
-                _ => bad(format!("Column {}: `{uri}` has no host after https://.", at + 1)),
+    }
+
+    /// The finding for `uri` at the 0-based offset `at` in the record.
+    fn finding(self, uri: &str, at: usize) -> Finding {
+        let col = at + 1;
+        let fix =
+            "Each destination is `mailto:address` or `https://host/path`, separated by commas.";
+        let (message, fix, corrected) = match self {
+            UriProblem::Empty => (format!("Column {col}: an empty rua destination."), fix, None),
+            UriProblem::Character(i) => {
+                let c = uri.as_bytes().get(i).map_or(' ', |&b| b as char);
+                (
+                    format!(
+                        "Column {}: `{}` in `{uri}` must be percent-encoded in a URI.",
+                        at + i + 1,
+                        c.escape_default()
+                    ),
+                    fix,
+                    None,
+                )
             }
-        }
-        _ => Some(
-            Finding::new(
-                Code::TlsrptRuaScheme,
-                format!("Column {}: `{uri}` uses `{scheme}:`; reporters only send to mailto: and https: destinations.", at + 1),
+            UriProblem::NoScheme => (
+                format!("Column {col}: `{uri}` has no scheme; reporters need `mailto:` or `https:`."),
+                "Prefix an e-mail address with `mailto:`.",
+                Some(format!("v=TLSRPTv1; rua=mailto:{uri}")),
+            ),
+            UriProblem::BadScheme => (
+                format!("Column {col}: `{uri}` does not start with a URI scheme."),
+                fix,
+                None,
+            ),
+            UriProblem::NotMailto => (
+                format!("Column {col}: `{uri}` is not a mailto: URI with an e-mail address."),
+                fix,
+                None,
+            ),
+            UriProblem::NoHttpsHost => (
+                format!("Column {col}: `{uri}` has no host after https://."),
+                fix,
+                None,
+            ),
+            UriProblem::Unsupported(colon) => (
+                format!(
+                    "Column {col}: `{uri}` uses `{}:`; reporters only send to mailto: and https: destinations.",
+                    uri.get(..colon).unwrap_or_default()
+                ),
                 "Use a mailto: address or an https: endpoint.",
-            )
-            .at(1, at + 1),
-        ),
+                None,
+            ),
+        };
+        let f = Finding::new(self.code(), message, fix).at(1, col);
+        match corrected {
+            Some(c) => f.corrected(c),
+            None => f,
+        }
     }
+}
+
+/// Leading spaces and tabs, in bytes.
+fn wsp_len(s: &str) -> usize {
+    s.bytes().take_while(|&b| b == b' ' || b == b'\t').count()
+}
+
+/// `s` without spaces and tabs at either end.
+fn trim_wsp(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
 }
 
 /// The RFC 8460 §3 discard rule over every TXT record at `_smtp._tls`.
