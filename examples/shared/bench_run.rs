@@ -73,6 +73,8 @@ pub struct Measured {
     pub runs: u64,
     /// Findings after folding.
     pub findings: usize,
+    /// The occurrences they stand for (a folded finding counts its repeats).
+    pub occurrences: usize,
 }
 
 /// Lints `input` for about `budget_ms` milliseconds; `now` is a clock in
@@ -98,15 +100,18 @@ pub fn measure(input: &Input, budget_ms: f64, now: &dyn Fn() -> f64) -> Measured
         per = per.min((now() - batch) * 1e6 / n as f64);
         runs += n;
     }
+    let findings = run().findings;
     Measured {
         per_ns: per,
         runs,
-        findings: run().findings.len(),
+        findings: findings.len(),
+        occurrences: findings.iter().map(|f| f.count.unwrap_or(1)).sum(),
     }
 }
 
-/// The bench's line: `name  bytes  µs/run  MiB/s  findings  (runs)`, and
-/// for a hostile body its time over the reference's.
+/// The bench's line: `name  bytes  µs/run  MiB/s  findings (occurrences
+/// folded into them)  (runs)`, and for a hostile body its time over the
+/// reference's.
 pub fn line(input: &Input, m: &Measured, reference_ns: Option<f64>) -> String {
     let mib_s = input.body.len() as f64 / m.per_ns * 1e9 / (1024.0 * 1024.0);
     let ratio = match reference_ns {
@@ -116,12 +121,13 @@ pub fn line(input: &Input, m: &Measured, reference_ns: Option<f64>) -> String {
         _ => String::new(),
     };
     format!(
-        "{:<34} {:>7} bytes  {:>12.2} µs/run  {:>8.1} MiB/s  {:>3} findings  ({} runs){ratio}",
+        "{:<34} {:>7} bytes  {:>12.2} µs/run  {:>8.1} MiB/s  {:>3} findings {:>9}  ({} runs){ratio}",
         input.name,
         input.body.len(),
         m.per_ns / 1000.0,
         mib_s,
         m.findings,
+        format!("({})", m.occurrences),
         m.runs,
     )
 }
