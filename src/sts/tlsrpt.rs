@@ -122,23 +122,7 @@ fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 .at(1, field.name_at + 1)
 }),
             "rua" => {
-                // Slices of the record: a long hostile list costs no
-                // allocation per destination, and a problem's text is only
-                // built for the findings kept (see `fold`).
-                let mut uris = Vec::new();
-                let mut offset = field.value_at;
-                for part in field.value.split(',') {
-                    let lead = wsp_len(part);
-                    let uri = trim_wsp(part);
-                    let at = offset + lead;
-                    offset += part.len() + 1;
-                    if let Some(p) = uri_problem(uri) {
-                        findings.add(p.code(), Some(Position::new(1, at + 1)), || {
-                            p.finding(uri, at)
-                        });
-                    }
-                    uris.push(uri);
-                }
+                let uris = destinations(field.value, field.value_at, &mut findings, true);
                 let supported = uris
                     .iter()
                     .filter(|u| has_scheme(u, "mailto:") || has_scheme(u, "https:"))
@@ -191,6 +175,60 @@ fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
         _ => None,
     };
     (record, findings.finish())
+}
+
+/// The destinations of `rua` (at `value_at` in the record), RFC 8460 §3,
+/// each checked. `runs`: whether a run of equal destinations may be
+/// counted at once (the tests compare with checking each).
+fn destinations<'a>(
+    value: &'a str,
+    value_at: usize,
+    findings: &mut Findings,
+    runs: bool,
+) -> Vec<&'a str> {
+    // Slices of the record: a long hostile list costs no
+    // allocation per destination, and a problem's text is only
+    // built for the findings kept (see `fold`).
+    let mut uris = Vec::new();
+    // The offset of the current destination in the value; the
+    // destinations before `run_end` are copies of the one
+    // before them (counted at once).
+    let mut pos = 0;
+    let mut run_end = 0;
+    loop {
+        let rest = value.get(pos..).unwrap_or_default();
+        let len = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
+        let part = rest.get(..len).unwrap_or_default();
+        let at = value_at + pos + wsp_len(part);
+        let uri = trim_wsp(part);
+        let mark = findings.mark();
+        if let Some(p) = uri_problem(uri) {
+            findings.add(p.code(), Some(Position::new(1, at + 1)), || {
+                p.finding(uri, at)
+            });
+        }
+        uris.push(uri);
+        // Past the comma; none after the last destination.
+        let next = pos + len + 1;
+        if next > value.len() {
+            break;
+        }
+        // A hostile list repeats one destination: once a copy
+        // only counts, the rest of the run is counted at once.
+        let stride = len + 1;
+        if pos < run_end {
+            let k = run_end.saturating_sub(next) / stride;
+            if runs && k > 0 && findings.repeat(mark, k) {
+                uris.extend(core::iter::repeat_n(uri, k));
+                pos = next + k * stride;
+                continue;
+            }
+        } else {
+            run_end = next + record::copies(value.as_bytes(), next, stride) * stride;
+        }
+        pos = next;
+    }
+    uris
 }
 
 fn has_scheme(uri: &str, scheme: &str) -> bool {
@@ -398,4 +436,44 @@ pub fn select(records: &[String]) -> Selection {
         )),
     }
     sel
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DESTINATIONS: [&str; 8] = [
+        "mailto:a@example.com",
+        "https://r.example.com/v1",
+        "x",
+        "",
+        " mailto:b@example.com",
+        "ftp://x",
+        "mailto:nobody",
+        "a;b",
+    ];
+
+    fn checked(value: &str, runs: bool) -> (Vec<&str>, Vec<Finding>) {
+        let mut f = Findings::new();
+        let uris = destinations(value, 16, &mut f, runs);
+        (uris, f.finish())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Lists made of runs of equal destinations (the shape of hostile
+        /// records) give the same destinations and findings either way.
+        #[test]
+        fn runs_of_equal_destinations_read_as_each(
+            parts in prop::collection::vec((0..DESTINATIONS.len(), 1usize..40), 1..10),
+        ) {
+            let list: Vec<&str> = parts
+                .iter()
+                .flat_map(|(i, times)| core::iter::repeat_n(DESTINATIONS[*i], *times))
+                .collect();
+            let value = list.join(",");
+            prop_assert_eq!(checked(&value, true), checked(&value, false));
+        }
+    }
 }
