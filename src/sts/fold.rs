@@ -96,6 +96,18 @@ impl Findings {
         at: Option<Position>,
         build: impl FnOnce() -> Finding,
     ) {
+        if self.occurrence(code, severity, at) {
+            let f = build();
+            debug_assert!(f.code == code && f.severity == severity);
+            self.list.push(f);
+        }
+    }
+
+    /// Counts an occurrence and lists its position; true when its finding
+    /// is to be kept in full (pushed next). Apart from [`Findings::add_as`]
+    /// so that the many callers' builders do not each carry a copy.
+    #[inline(never)]
+    fn occurrence(&mut self, code: Code, severity: Severity, at: Option<Position>) -> bool {
         if severity == Severity::Error {
             self.errors += 1;
         }
@@ -104,16 +116,16 @@ impl Findings {
             *slot = t;
         }
         self.touched_len += 1;
-        let tally = &mut self.tally[t];
-        let mut changed = false;
-        if tally.count < KEEP {
-            tally.kept[tally.count] = self.list.len();
-            let f = build();
-            debug_assert!(f.code == code && f.severity == severity);
-            self.list.push(f);
-            changed = true;
+        let kept = self.list.len();
+        let Some(tally) = self.tally.get_mut(t) else {
+            return false;
+        };
+        let keep = tally.count < KEEP;
+        if let Some(slot) = tally.kept.get_mut(tally.count) {
+            *slot = kept;
         }
         tally.count += 1;
+        let mut changed = keep;
         if let Some(p) = at {
             if tally.first_at.is_none() {
                 tally.first_at = Some(p);
@@ -124,6 +136,7 @@ impl Findings {
             }
         }
         self.changes += usize::from(changed);
+        keep
     }
 
     /// Starts counting the occurrences that [`Findings::repeat`] repeats.

@@ -214,27 +214,13 @@ pub fn split<'a>(
     (fields, issues)
 }
 
-/// How many copies of the `len` bytes before `from` follow from there.
+/// How many copies of the `len` bytes before `from` follow from there
+/// (most input differs within a few bytes: a normal policy's next line).
 pub(crate) fn copies(bytes: &[u8], from: usize, len: usize) -> usize {
     let prev = from.checked_sub(len).and_then(|p| bytes.get(p..));
     let (Some(prev), Some(next)) = (prev, bytes.get(from..)) else {
         return 0;
     };
-    // The first bytes settle it for most input (a normal policy's next
-    // line differs within a few); then 32 bytes at a time, the rest one by one.
-    let head = len.min(8);
-    if len == 0 || next.get(..head) != prev.get(..head) {
-        return 0;
-    }
-    let mut same = 0;
-    while next
-        .get(same..same + 32)
-        .is_some_and(|a| prev.get(same..same + 32) == Some(a))
-    {
-        same += 32;
-    }
-    while next.get(same).is_some_and(|a| prev.get(same) == Some(a)) {
-        same += 1;
-    }
-    same / len
+    let same = next.iter().zip(prev).take_while(|(a, b)| a == b).count();
+    same.checked_div(len).unwrap_or(0)
 }

@@ -186,9 +186,8 @@ fn destinations<'a>(
     findings: &mut Findings,
     runs: bool,
 ) -> Vec<&'a str> {
-    // Slices of the record: a long hostile list costs no
-    // allocation per destination, and a problem's text is only
-    // built for the findings kept (see `fold`).
+    // Slices of the record: a long hostile list costs no allocation per
+    // destination.
     let mut uris = Vec::new();
     // The offset of the current destination in the value; the
     // destinations before `run_end` are copies of the one
@@ -202,10 +201,8 @@ fn destinations<'a>(
         let at = value_at + pos + wsp_len(part);
         let uri = trim_wsp(part);
         let mark = findings.mark();
-        if let Some(p) = uri_problem(uri) {
-            findings.add(p.code(), Some(Position::new(1, at + 1)), || {
-                p.finding(uri, at)
-            });
+        if let Some(f) = uri_problem(uri, at) {
+            findings.push(f);
         }
         uris.push(uri);
         // Past the comma; none after the last destination.
@@ -265,33 +262,44 @@ fn uri_char_ok(b: u8) -> bool {
         )
 }
 
-/// What is wrong with one `rua` destination, RFC 8460 §3, found without
-/// building any text.
-#[derive(Clone, Copy)]
-enum UriProblem {
-    Empty,
-    /// A byte that must be percent-encoded, at this offset.
-    Character(usize),
-    NoScheme,
-    BadScheme,
-    NotMailto,
-    NoHttpsHost,
-    /// A scheme reporters do not send to; the offset of its `:`.
-    Unsupported(usize),
-}
-
-fn uri_problem(uri: &str) -> Option<UriProblem> {
+fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
+    let bad = |msg: String| {
+        Some(
+            Finding::new(
+                Code::TlsrptRuaInvalid,
+                msg,
+                "Each destination is `mailto:address` or `https://host/path`, separated by commas.",
+            )
+            .at(1, at + 1),
+        )
+    };
     if uri.is_empty() {
-        return Some(UriProblem::Empty);
+        return bad(format!("Column {}: an empty rua destination.", at + 1));
     }
     if let Some(i) = uri.bytes().position(|b| !uri_char_ok(b)) {
-        return Some(UriProblem::Character(i));
+        let c = uri.as_bytes()[i] as char;
+        return bad(format!(
+            "Column {}: `{}` in `{uri}` must be percent-encoded in a URI.",
+            at + i + 1,
+            c.escape_default()
+        ));
     }
     let Some(colon) = uri.find(':') else {
-        return Some(UriProblem::NoScheme);
+        return Some(
+            Finding::new(
+                Code::TlsrptRuaInvalid,
+                format!(
+                    "Column {}: `{uri}` has no scheme; reporters need `mailto:` or `https:`.",
+                    at + 1
+                ),
+                "Prefix an e-mail address with `mailto:`.",
+            )
+            .at(1, at + 1)
+            .corrected(format!("v=TLSRPTv1; rua=mailto:{uri}")),
+        );
     };
-    let scheme = uri.get(..colon).unwrap_or_default();
-    let rest = uri.get(colon + 1..).unwrap_or_default();
+    let scheme = &uri[..colon];
+    let rest = &uri[colon + 1..];
     if !scheme
         .bytes()
         .next()
@@ -300,90 +308,44 @@ fn uri_problem(uri: &str) -> Option<UriProblem> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
-        return Some(UriProblem::BadScheme);
+        return bad(format!(
+            "Column {}: `{uri}` does not start with a URI scheme.",
+            at + 1
+        ));
     }
-    if scheme.eq_ignore_ascii_case("mailto") {
-        let addr = rest.split('?').next().unwrap_or_default();
-        let ok = addr.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty()
-                && d.contains('.')
-                && super::domain::is_ldh_domain(d.trim_end_matches('.'))
-        });
-        return (!ok).then_some(UriProblem::NotMailto);
-    }
-    if scheme.eq_ignore_ascii_case("https") {
-        let host = rest
-            .strip_prefix("//")
-            .map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or_default());
-        return match host {
-            Some(h) if !h.is_empty() => None,
-            _ => Some(UriProblem::NoHttpsHost),
-        };
-    }
-    Some(UriProblem::Unsupported(colon))
-}
-
-impl UriProblem {
-    fn code(self) -> Code {
-        match self {
-            UriProblem::Unsupported(_) => Code::TlsrptRuaScheme,
-            _ => Code::TlsrptRuaInvalid,
-        }
-    }
-
-    /// The finding for `uri` at the 0-based offset `at` in the record.
-    fn finding(self, uri: &str, at: usize) -> Finding {
-        let col = at + 1;
-        let fix =
-            "Each destination is `mailto:address` or `https://host/path`, separated by commas.";
-        let (message, fix, corrected) = match self {
-            UriProblem::Empty => (format!("Column {col}: an empty rua destination."), fix, None),
-            UriProblem::Character(i) => {
-                let c = uri.as_bytes().get(i).map_or(' ', |&b| b as char);
-                (
-                    format!(
-                        "Column {}: `{}` in `{uri}` must be percent-encoded in a URI.",
-                        at + i + 1,
-                        c.escape_default()
-                    ),
-                    fix,
-                    None,
-                )
+    match scheme.to_ascii_lowercase().as_str() {
+        "mailto" => {
+            let addr = rest.split('?').next().unwrap_or_default();
+            let ok = addr.split_once('@').is_some_and(|(l, d)| {
+                !l.is_empty()
+                    && d.contains('.')
+                    && super::domain::is_ldh_domain(d.trim_end_matches('.'))
+            });
+            if !ok {
+                return bad(format!(
+                    "Column {}: `{uri}` is not a mailto: URI with an e-mail address.",
+                    at + 1
+                ));
             }
-            UriProblem::NoScheme => (
-                format!("Column {col}: `{uri}` has no scheme; reporters need `mailto:` or `https:`."),
-                "Prefix an e-mail address with `mailto:`.",
-                Some(format!("v=TLSRPTv1; rua=mailto:{uri}")),
-            ),
-            UriProblem::BadScheme => (
-                format!("Column {col}: `{uri}` does not start with a URI scheme."),
-                fix,
-                None,
-            ),
-            UriProblem::NotMailto => (
-                format!("Column {col}: `{uri}` is not a mailto: URI with an e-mail address."),
-                fix,
-                None,
-            ),
-            UriProblem::NoHttpsHost => (
-                format!("Column {col}: `{uri}` has no host after https://."),
-                fix,
-                None,
-            ),
-            UriProblem::Unsupported(colon) => (
-                format!(
-                    "Column {col}: `{uri}` uses `{}:`; reporters only send to mailto: and https: destinations.",
-                    uri.get(..colon).unwrap_or_default()
-                ),
-                "Use a mailto: address or an https: endpoint.",
-                None,
-            ),
-        };
-        let f = Finding::new(self.code(), message, fix).at(1, col);
-        match corrected {
-            Some(c) => f.corrected(c),
-            None => f,
+            None
         }
+        "https" => {
+            let host = rest
+                .strip_prefix("//")
+                .map(|r| r.split(['/', '?', '#', ':']).next().unwrap_or_default());
+            match host {
+                Some(h) if !h.is_empty() => None,
+                _ => bad(format!("Column {}: `{uri}` has no host after https://.", at + 1)),
+            }
+        }
+        _ => Some(
+            Finding::new(
+                Code::TlsrptRuaScheme,
+                format!("Column {}: `{uri}` uses `{scheme}:`; reporters only send to mailto: and https: destinations.", at + 1),
+                "Use a mailto: address or an https: endpoint.",
+            )
+            .at(1, at + 1),
+        ),
     }
 }
 
