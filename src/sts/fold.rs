@@ -37,6 +37,9 @@ struct Tally {
     more_at: Vec<Position>,
 }
 
+/// Occurrences since a [`Mark`] that [`Findings::repeat`] can add again.
+const TOUCHED: usize = 8;
+
 /// A list of findings that folds repeats as they come.
 pub struct Findings {
     list: Vec<Finding>,
@@ -44,6 +47,19 @@ pub struct Findings {
     /// Code to its first tally, plus one (0: none yet).
     first: [u16; CODES],
     errors: usize,
+    /// Changes other than a count: a finding kept, a position listed, a
+    /// new tally.
+    changes: usize,
+    /// The tallies of the occurrences since the last mark (the first
+    /// [`TOUCHED`]), and how many there were.
+    touched: [usize; TOUCHED],
+    touched_len: usize,
+}
+
+/// Where [`Findings::repeat`] starts from.
+#[derive(Clone, Copy)]
+pub struct Mark {
+    changes: usize,
 }
 
 impl Default for Findings {
@@ -53,6 +69,9 @@ impl Default for Findings {
             tally: Vec::new(),
             first: [0; CODES],
             errors: 0,
+            changes: 0,
+            touched: [0; TOUCHED],
+            touched_len: 0,
         }
     }
 }
@@ -77,25 +96,74 @@ impl Findings {
         at: Option<Position>,
         build: impl FnOnce() -> Finding,
     ) {
-        if severity == Severity::Error {
-            self.errors += 1;
-        }
-        let t = self.tally_of(code, severity);
-        let tally = &mut self.tally[t];
-        if tally.count < KEEP {
-            tally.kept[tally.count] = self.list.len();
+        if self.occurrence(code, severity, at) {
             let f = build();
             debug_assert!(f.code == code && f.severity == severity);
             self.list.push(f);
         }
+    }
+
+    /// Counts an occurrence and lists its position; true when its finding
+    /// is to be kept in full (pushed next). Apart from [`Findings::add_as`]
+    /// so that the many callers' builders do not each carry a copy.
+    #[inline(never)]
+    fn occurrence(&mut self, code: Code, severity: Severity, at: Option<Position>) -> bool {
+        if severity == Severity::Error {
+            self.errors += 1;
+        }
+        let t = self.tally_of(code, severity);
+        if let Some(slot) = self.touched.get_mut(self.touched_len) {
+            *slot = t;
+        }
+        self.touched_len += 1;
+        let kept = self.list.len();
+        let Some(tally) = self.tally.get_mut(t) else {
+            return false;
+        };
+        let keep = tally.count < KEEP;
+        if let Some(slot) = tally.kept.get_mut(tally.count) {
+            *slot = kept;
+        }
         tally.count += 1;
+        let mut changed = keep;
         if let Some(p) = at {
             if tally.first_at.is_none() {
                 tally.first_at = Some(p);
+                changed = true;
             } else if tally.more_at.len() < POSITIONS - 1 {
                 tally.more_at.push(p);
+                changed = true;
             }
         }
+        self.changes += usize::from(changed);
+        keep
+    }
+
+    /// Starts counting the occurrences that [`Findings::repeat`] repeats.
+    pub fn mark(&mut self) -> Mark {
+        self.touched_len = 0;
+        Mark {
+            changes: self.changes,
+        }
+    }
+
+    /// Adds the occurrences since `mark` `k` times more, as the same calls
+    /// would, when that is only counting: when none of them kept a finding
+    /// or listed a position (the tallies are full), and there were few.
+    /// Returns whether it did (a run of equal lines costs one count).
+    pub fn repeat(&mut self, mark: Mark, k: usize) -> bool {
+        if self.changes != mark.changes || self.touched_len > TOUCHED {
+            return false;
+        }
+        for &t in self.touched.iter().take(self.touched_len) {
+            if let Some(tally) = self.tally.get_mut(t) {
+                tally.count += k;
+                if tally.severity == Severity::Error {
+                    self.errors += k;
+                }
+            }
+        }
+        true
     }
 
     /// `k` occurrences of `code` at column 1 of the lines from `line` on, as
@@ -165,6 +233,7 @@ impl Findings {
                 return i;
             }
         }
+        self.changes += 1;
         self.tally.push(Tally {
             code,
             severity,

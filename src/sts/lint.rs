@@ -44,8 +44,8 @@ impl Lint {
 /// are folded ([`super::fold`]).
 pub fn lint(kind: Kind, input: &[u8], domain: Option<&str>) -> Lint {
     match kind {
-        Kind::Txt => Lint::from(txt::check(&String::from_utf8_lossy(input)).1),
-        Kind::Tlsrpt => Lint::from(tlsrpt::check(&String::from_utf8_lossy(input)).1),
+        Kind::Txt => Lint::from(txt::findings(&String::from_utf8_lossy(input))),
+        Kind::Tlsrpt => Lint::from(tlsrpt::findings(&String::from_utf8_lossy(input))),
         Kind::Policy => Lint::from(policy::lint(input, domain)),
     }
 }

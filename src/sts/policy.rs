@@ -29,7 +29,7 @@ use super::finding::{Code, Finding, Position, Severity};
 use super::fold::Findings;
 use super::mx::{self, Pattern, PatternError, PatternRef};
 use super::proxy::MAX_POLICY_BYTES;
-use super::record::is_ext_name;
+use super::record::{copies, is_ext_name};
 
 /// Largest `max_age`, RFC 8461 §3.2.
 pub const MAX_MAX_AGE: u64 = 31_557_600;
@@ -194,6 +194,12 @@ struct Read<'a> {
 
 /// Reads every line as a field, then checks what the fields add up to.
 fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
+    read_lines(text, f, true)
+}
+
+/// [`read`]; `runs`: whether a run of equal lines may be counted at once
+/// (the tests compare with reading each line).
+fn read_lines<'a>(text: &'a str, f: &mut Findings, runs: bool) -> Read<'a> {
     let bytes = text.as_bytes();
     // Blank lines from here on are trailing: they get their own fix.
     let content_end = bytes
@@ -206,6 +212,8 @@ fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
     let mut first_lf = None;
     let mut start = 0;
     let mut n = 0;
+    // The lines before this offset are copies of the line before them.
+    let mut run_end = 0;
     while start < bytes.len() {
         // A run of empty lines ending in LF (a hostile body may be little
         // else) is counted at once: all are trailing or none is.
@@ -229,9 +237,11 @@ fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
         n += 1;
         let scan = scan_line(bytes, start);
         let mut end = scan.end;
+        let mut crlf = false;
         if bytes.get(end) == Some(&b'\n') {
             if end > start && bytes.get(end - 1) == Some(&b'\r') {
                 end -= 1;
+                crlf = true;
                 ends.crlf += 1;
                 first_crlf.get_or_insert(n);
             } else {
@@ -239,6 +249,8 @@ fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
                 first_lf.get_or_insert(n);
             }
         }
+        let mark = f.mark();
+        let before = fields.sizes();
         let line = Line {
             n,
             text: text.get(start..end).unwrap_or_default(),
@@ -250,7 +262,27 @@ fn read<'a>(text: &'a str, f: &mut Findings) -> Read<'a> {
         if let Some(field) = field_line(&line, f) {
             fields.read(&field, f);
         }
+        let line_start = start;
         start = scan.end + 1;
+        // A hostile body is mostly one line repeated. A copy of the line
+        // before does what that line did; once that is only counting (the
+        // folded findings are full), the rest of the run is counted at once.
+        let len = start - line_start;
+        if line_start < run_end {
+            let k = run_end.saturating_sub(start) / len;
+            if runs && k > 0 && f.repeat(mark, k) {
+                fields.repeat(before, k);
+                if crlf {
+                    ends.crlf += k;
+                } else {
+                    ends.lf += k;
+                }
+                n += k;
+                start += k * len;
+            }
+        } else if start <= bytes.len() && bytes.get(start - 1) == Some(&b'\n') {
+            run_end = start + copies(bytes, start, len) * len;
+        }
     }
     fields.duplicates(f);
     if let Some(x) = line_endings(first_crlf, first_lf) {
@@ -699,6 +731,7 @@ struct Fields<'a> {
 }
 
 /// A valid `mx` line.
+#[derive(Clone, Copy)]
 struct MxLine<'a> {
     wildcard: bool,
     /// The name after `*.`, as written.
@@ -739,7 +772,36 @@ impl MxLine<'_> {
     }
 }
 
+/// What [`Fields::repeat`] compares with: the `mx` lines, the invalid
+/// ones, the extensions.
+#[derive(Clone, Copy)]
+struct Sizes(usize, usize, usize);
+
 impl<'a> Fields<'a> {
+    fn sizes(&self) -> Sizes {
+        Sizes(self.mx.len(), self.mx_invalid, self.extensions.len())
+    }
+
+    /// Does `k` times more what the last line did since `before`, for the
+    /// `k` copies of it that follow (on the next lines). A repeated
+    /// `version`, `mode` or `max_age` changes nothing.
+    fn repeat(&mut self, before: Sizes, k: usize) {
+        if self.mx.len() > before.0 {
+            if let Some(&last) = self.mx.last() {
+                self.mx.extend((1..=k).map(|i| MxLine {
+                    n: last.n + i,
+                    ..last
+                }));
+            }
+        }
+        self.mx_invalid += (self.mx_invalid - before.1) * k;
+        if self.extensions.len() > before.2 {
+            if let Some(&last) = self.extensions.last() {
+                self.extensions.extend(core::iter::repeat_n(last, k));
+            }
+        }
+    }
+
     fn read(&mut self, field: &Field<'a>, f: &mut Findings) {
         match field.key {
             "version" => self.version(field, f),
@@ -1407,4 +1469,75 @@ fn sniff(body: &[u8]) -> Option<Finding> {
 /// The RFC 8461 §3.2 example, as a template for corrections.
 pub fn example_policy() -> String {
     "version: STSv1\r\nmode: testing\r\nmx: mail.example.com\r\nmax_age: 604800\r\n".to_string()
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Everything a policy check returns, reading runs of equal lines at
+    /// once or each line on its own.
+    fn read_all(
+        body: &[u8],
+        runs: bool,
+    ) -> (Vec<Finding>, Option<Policy>, Partial, LineEndings, usize) {
+        let mut f = Findings::new();
+        let Some(text) = whole_body(body, &mut f) else {
+            return (
+                f.finish(),
+                None,
+                Partial::default(),
+                LineEndings::default(),
+                0,
+            );
+        };
+        let read = read_lines(&text, &mut f, runs);
+        let mx_lines = read.fields.mx.len() + read.fields.mx_invalid;
+        let (policy, partial) = read.fields.finish(&f);
+        (f.finish(), policy, partial, read.line_endings, mx_lines)
+    }
+
+    const LINES: [&str; 17] = [
+        "version: STSv1",
+        "mode: enforce",
+        "mode: testing",
+        "max_age: 86400",
+        "mx: mail.example.com",
+        "mx: Mail.Example.com",
+        "mx: *.example.net",
+        "mx: -",
+        "mx: 192.0.2.1",
+        "x:",
+        "mdoe: 1",
+        "ext: value ",
+        "ab",
+        "#",
+        "",
+        " \t",
+        "\r",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+        /// Bodies made of runs of equal lines (the shape of hostile
+        /// bodies) give the same findings, policy and counts either way.
+        #[test]
+        fn runs_of_equal_lines_read_as_each_line(
+            parts in prop::collection::vec((0..LINES.len(), any::<bool>(), 1usize..40), 1..12),
+            last_ending in any::<bool>(),
+        ) {
+            let mut body = String::new();
+            for (i, crlf, times) in &parts {
+                for _ in 0..*times {
+                    body.push_str(LINES[*i]);
+                    body.push_str(if *crlf { "\r\n" } else { "\n" });
+                }
+            }
+            if !last_ending {
+                body.pop();
+            }
+            prop_assert_eq!(read_all(body.as_bytes(), true), read_all(body.as_bytes(), false));
+        }
+    }
 }

@@ -134,24 +134,26 @@ pub fn split<'a>(
         return (fields, issues);
     };
     let base = version.len();
-    let segments: Vec<(usize, &str)> = {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for (i, b) in rest.bytes().enumerate() {
-            if b == b';' {
-                out.push((base + start, &rest[start..i]));
-                start = i + 1;
-            }
-        }
-        out.push((base + start, &rest[start..]));
-        out
-    };
-    let last = segments.len() - 1;
-    for (n, (at, seg)) in segments.iter().enumerate() {
+    // The `;`-separated segments in one pass, each a slice of the record.
+    let mut segments = rest.split(';').scan(base, |at, seg| {
+        let here = *at;
+        *at += seg.len() + 1;
+        Some((here, seg))
+    });
+    let mut next = segments.next();
+    let mut first = true;
+    while let Some((at, seg)) = next {
+        next = segments.next();
+        let last = next.is_none();
+        let at = &at;
+        let first_segment = core::mem::replace(&mut first, false);
         let lead = seg.bytes().take_while(|b| is_wsp(*b)).count();
-        let content = seg[lead..].trim_end_matches([' ', '\t']);
+        let content = seg
+            .get(lead..)
+            .unwrap_or_default()
+            .trim_end_matches([' ', '\t']);
         let content_at = at + lead;
-        if n == 0 {
+        if first_segment {
             if !content.is_empty() {
                 issues.push(SyntaxIssue {
                     at: content_at,
@@ -161,7 +163,7 @@ pub fn split<'a>(
             continue;
         }
         if content.is_empty() {
-            if n != last {
+            if !last {
                 issues.push(SyntaxIssue {
                     at: *at,
                     what: "an empty field between two `;`".into(),
@@ -169,13 +171,13 @@ pub fn split<'a>(
             }
             continue;
         }
-        if n == last && content.len() + lead < seg.len() {
+        if last && content.len() + lead < seg.len() {
             issues.push(SyntaxIssue {
                 at: content_at + content.len(),
                 what: "whitespace after the last field; it is only allowed next to a `;`".into(),
             });
         }
-        let Some(eq) = content.find('=') else {
+        let Some(eq) = content.bytes().position(|b| b == b'=') else {
             issues.push(SyntaxIssue {
                 at: content_at,
                 what: format!("`{content}` is not a `name=value` field").into(),
@@ -210,4 +212,15 @@ pub fn split<'a>(
         });
     }
     (fields, issues)
+}
+
+/// How many copies of the `len` bytes before `from` follow from there
+/// (most input differs within a few bytes: a normal policy's next line).
+pub(crate) fn copies(bytes: &[u8], from: usize, len: usize) -> usize {
+    let prev = from.checked_sub(len).and_then(|p| bytes.get(p..));
+    let (Some(prev), Some(next)) = (prev, bytes.get(from..)) else {
+        return 0;
+    };
+    let same = next.iter().zip(prev).take_while(|(a, b)| a == b).count();
+    same.checked_div(len).unwrap_or(0)
 }

@@ -28,6 +28,16 @@ pub struct TlsrptRecord {
 
 /// Lints one record value.
 pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
+    read(value, true)
+}
+
+/// The findings of [`check`] alone: a long record's fields are not copied.
+pub(crate) fn findings(value: &str) -> Vec<Finding> {
+    read(value, false).1
+}
+
+/// `owned`: whether to return the record (a copy of its fields) when valid.
+fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
     let mut findings = Findings::new();
     let example = "v=TLSRPTv1; rua=mailto:tls-reports@example.com";
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
@@ -99,7 +109,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             },
         );
     }
-    let mut rua: Option<Vec<String>> = None;
+    let mut rua: Option<Vec<&str>> = None;
     let mut extensions = Vec::new();
     for field in &fields {
         match field.name {
@@ -112,18 +122,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 .at(1, field.name_at + 1)
 }),
             "rua" => {
-                let mut uris = Vec::new();
-                let mut offset = field.value_at;
-                for part in field.value.split(',') {
-                    let lead = part.len() - part.trim_start_matches([' ', '\t']).len();
-                    let uri = part.trim_matches([' ', '\t']);
-                    let at = offset + lead;
-                    offset += part.len() + 1;
-                    if let Some(f) = uri_problem(uri, at) {
-                        findings.push(f);
-                    }
-                    uris.push(uri.to_string());
-                }
+                let uris = destinations(field.value, field.value_at, &mut findings, true);
                 let supported = uris
                     .iter()
                     .filter(|u| has_scheme(u, "mailto:") || has_scheme(u, "https:"))
@@ -141,7 +140,7 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
                 rua = Some(uris);
             }
             name => {
-                extensions.push((name.to_string(), field.value.to_string()));
+                extensions.push((name, field.value));
                 findings.add(Code::TlsrptExtension, Some(Position::new(1, field.name_at + 1)), || {
                     Finding::new(
                         Code::TlsrptExtension,
@@ -164,12 +163,69 @@ pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
             .corrected(example),
         );
     }
-    let valid = !findings.has_error();
+    let wanted = owned && !findings.has_error();
     let record = match rua {
-        Some(rua) if valid => Some(TlsrptRecord { rua, extensions }),
+        Some(rua) if wanted => Some(TlsrptRecord {
+            rua: rua.into_iter().map(str::to_string).collect(),
+            extensions: extensions
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }),
         _ => None,
     };
     (record, findings.finish())
+}
+
+/// The destinations of `rua` (at `value_at` in the record), RFC 8460 §3,
+/// each checked. `runs`: whether a run of equal destinations may be
+/// counted at once (the tests compare with checking each).
+fn destinations<'a>(
+    value: &'a str,
+    value_at: usize,
+    findings: &mut Findings,
+    runs: bool,
+) -> Vec<&'a str> {
+    // Slices of the record: a long hostile list costs no allocation per
+    // destination.
+    let mut uris = Vec::new();
+    // The offset of the current destination in the value; the
+    // destinations before `run_end` are copies of the one
+    // before them (counted at once).
+    let mut pos = 0;
+    let mut run_end = 0;
+    loop {
+        let rest = value.get(pos..).unwrap_or_default();
+        let len = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
+        let part = rest.get(..len).unwrap_or_default();
+        let at = value_at + pos + wsp_len(part);
+        let uri = trim_wsp(part);
+        let mark = findings.mark();
+        if let Some(f) = uri_problem(uri, at) {
+            findings.push(f);
+        }
+        uris.push(uri);
+        // Past the comma; none after the last destination.
+        let next = pos + len + 1;
+        if next > value.len() {
+            break;
+        }
+        // A hostile list repeats one destination: once a copy
+        // only counts, the rest of the run is counted at once.
+        let stride = len + 1;
+        if pos < run_end {
+            let k = run_end.saturating_sub(next) / stride;
+            if runs && k > 0 && findings.repeat(mark, k) {
+                uris.extend(core::iter::repeat_n(uri, k));
+                pos = next + k * stride;
+                continue;
+            }
+        } else {
+            run_end = next + record::copies(value.as_bytes(), next, stride) * stride;
+        }
+        pos = next;
+    }
+    uris
 }
 
 fn has_scheme(uri: &str, scheme: &str) -> bool {
@@ -293,6 +349,16 @@ fn uri_problem(uri: &str, at: usize) -> Option<Finding> {
     }
 }
 
+/// Leading spaces and tabs, in bytes.
+fn wsp_len(s: &str) -> usize {
+    s.bytes().take_while(|&b| b == b' ' || b == b'\t').count()
+}
+
+/// `s` without spaces and tabs at either end.
+fn trim_wsp(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
 /// The RFC 8460 §3 discard rule over every TXT record at `_smtp._tls`.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -332,4 +398,44 @@ pub fn select(records: &[String]) -> Selection {
         )),
     }
     sel
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DESTINATIONS: [&str; 8] = [
+        "mailto:a@example.com",
+        "https://r.example.com/v1",
+        "x",
+        "",
+        " mailto:b@example.com",
+        "ftp://x",
+        "mailto:nobody",
+        "a;b",
+    ];
+
+    fn checked(value: &str, runs: bool) -> (Vec<&str>, Vec<Finding>) {
+        let mut f = Findings::new();
+        let uris = destinations(value, 16, &mut f, runs);
+        (uris, f.finish())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Lists made of runs of equal destinations (the shape of hostile
+        /// records) give the same destinations and findings either way.
+        #[test]
+        fn runs_of_equal_destinations_read_as_each(
+            parts in prop::collection::vec((0..DESTINATIONS.len(), 1usize..40), 1..10),
+        ) {
+            let list: Vec<&str> = parts
+                .iter()
+                .flat_map(|(i, times)| core::iter::repeat_n(DESTINATIONS[*i], *times))
+                .collect();
+            let value = list.join(",");
+            prop_assert_eq!(checked(&value, true), checked(&value, false));
+        }
+    }
 }

@@ -66,6 +66,16 @@ pub fn parse(value: &str) -> Result<StsRecord, ParseError> {
 
 /// Lints one record value: the record if it is valid, and every finding.
 pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
+    read(value, true)
+}
+
+/// The findings of [`check`] alone: a long record's fields are not copied.
+pub(crate) fn findings(value: &str) -> Vec<Finding> {
+    read(value, false).1
+}
+
+/// `owned`: whether to return the record (a copy of its fields) when valid.
+fn read(value: &str, owned: bool) -> (Option<StsRecord>, Vec<Finding>) {
     let mut findings = Findings::new();
     // One corrected record for every finding that offers it: computing it
     // per finding would scan a long record once per problem in it.
@@ -199,7 +209,7 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
                     },
                 );
             }
-            extensions.push((field.name.to_string(), field.value.to_string()));
+            extensions.push((field.name, field.value));
         }
     }
     if id.is_none() && findings.count(Code::TxtIdInvalid) + findings.count(Code::TxtIdMissing) == 0
@@ -215,11 +225,14 @@ pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
         );
     }
 
-    let valid = !findings.has_error();
-    let record = if valid {
+    let wanted = owned && !findings.has_error();
+    let record = if wanted {
         id.map(|id| StsRecord {
             id: id.to_string(),
-            extensions,
+            extensions: extensions
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         })
     } else {
         None
