@@ -62,9 +62,11 @@ pub struct Options {
     /// A/AAAA of each MX host and an SMTP STARTTLS probe of each address
     /// (RFC 8461 §4.2). Off by default: a browser cannot open port 25.
     pub mx_tls: bool,
-    /// Once the MX answer names a host, ask the policy proxy to probe every
-    /// MX host (`GET /api/mx-tls`, [`Action::MxTlsByProxy`]): how a shell
-    /// that cannot open port 25 still gets the same judgement.
+    /// Ask the policy proxy, with the first questions, to probe every MX
+    /// host (`GET /api/mx-tls`, [`Action::MxTlsByProxy`]): how a shell that
+    /// cannot open port 25 still gets the same judgement. The proxy resolves
+    /// the MX itself, so asking at once keeps the check at about one round
+    /// trip; only probes of the hosts this plan's MX answer names count.
     pub mx_tls_by_proxy: bool,
 }
 
@@ -204,6 +206,10 @@ impl CheckPlan {
             plan.ask(q);
         }
         plan.fetch(false);
+        if plan.options.mx_tls_by_proxy {
+            plan.by_proxy = ByProxy::Asked;
+            plan.queue.push(Action::MxTlsByProxy);
+        }
         plan
     }
 
@@ -394,32 +400,27 @@ impl CheckPlan {
             }
             seen.push(h);
         }
-        if self.options.mx_tls_by_proxy && !seen.is_empty() && self.by_proxy == ByProxy::NotAsked {
-            self.by_proxy = ByProxy::Asked;
-            self.queue.push(Action::MxTlsByProxy);
-        }
     }
 
     /// What the proxy's probes of the MX hosts gave; `None` when it could
-    /// not probe (the shell says why). Only probes of this plan's MX hosts
-    /// are kept, at most [`MAX_PROBES`], whatever the proxy sent; a second
-    /// answer is ignored.
+    /// not probe (the shell says why). At most [`MAX_PROBES`] are kept,
+    /// whatever the proxy sent, and of those only probes of the hosts this
+    /// plan's own MX answer names count (the answer may come later); a
+    /// second answer is ignored.
     pub fn on_mx_tls_by_proxy(&mut self, probes: Option<Vec<Probe>>) {
         if self.by_proxy != ByProxy::Asked {
             return;
         }
-        let hosts = self.mx_hosts();
         let kept = probes
             .unwrap_or_default()
             .into_iter()
-            .filter(|p| hosts.iter().any(|h| h.eq_ignore_ascii_case(&p.host)))
             .take(MAX_PROBES)
             .collect();
         self.by_proxy = ByProxy::Done(kept);
     }
 
     /// The MX hosts named by the MX answer, lower case, without the dot.
-    fn mx_hosts(&self) -> Vec<String> {
+    pub fn mx_hosts(&self) -> Vec<String> {
         match self.result(&Purpose::Mx, RecordType::Mx) {
             Some(Ok(r)) => mx_records(r)
                 .into_iter()
@@ -613,10 +614,14 @@ impl CheckPlan {
             // within a host already (and the sort keeps equal keys in the
             // order given), so their addresses need not be parsed here.
             .chain(match &self.by_proxy {
-                ByProxy::Done(probes) => probes
-                    .iter()
-                    .map(|p| (rank(&p.host), None, p.clone()))
-                    .collect(),
+                ByProxy::Done(probes) => {
+                    let hosts = self.mx_hosts();
+                    probes
+                        .iter()
+                        .filter(|p| hosts.iter().any(|h| h.eq_ignore_ascii_case(&p.host)))
+                        .map(|p| (rank(&p.host), None, p.clone()))
+                        .collect()
+                }
                 _ => Vec::new(),
             })
             .collect();

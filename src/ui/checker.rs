@@ -333,6 +333,12 @@ pub(crate) async fn check(
             detail: f.detail,
         };
     }
+    // The proxy was asked before the MX answer came: with no MX host there
+    // is nothing it could have left unchecked.
+    if plan.mx_hosts().is_empty() {
+        mx_tls = None;
+        mx_not_probed.clear();
+    }
     Outcome::Done {
         report: Box::new(plan.report()),
         proxy,
