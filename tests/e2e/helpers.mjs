@@ -29,6 +29,18 @@ export function lintWithCli(kind, text, { json = false, domain } = {}) {
 
 export { execFileSync };
 
+/** The test bed's scenarios.tsv (or `table`) as objects; the header line names the columns. */
+export function scenarios(table = path.join(root, 'tests', 'testbed', 'scenarios.tsv')) {
+  const lines = fs.readFileSync(table, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const header = lines[0].split('\t');
+  return lines.slice(1).map((l) => {
+    const cells = l.split('\t');
+    const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+    row.codes = row.codes.split(',').filter(Boolean);
+    return row;
+  });
+}
+
 // ---------------------------------------------------------------------------
 // DNS wire format (RFC 1035 §4) for the DoH mock.
 

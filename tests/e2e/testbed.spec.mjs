@@ -13,7 +13,7 @@ import { test, expect } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, root, shots, useSettings } from './helpers.mjs';
+import { cli, root, scenarios as scenarioTable, shots, useSettings } from './helpers.mjs';
 
 const BED = process.env.MTASTS_TESTBED === '1';
 const DOH = process.env.MTASTS_TESTBED_DOH || 'https://doh.mtasts.test/dns-query';
@@ -25,18 +25,6 @@ const TESTBED_DIR = path.join(root, 'tests', 'testbed');
 const TABLE = process.env.MTASTS_TESTBED_SCENARIOS || path.join(TESTBED_DIR, 'scenarios.tsv');
 // One JSON line per scenario, for scripts/e2e-testbed's summary.
 const RESULTS = process.env.E2E_TESTBED_RESULTS || path.join(root, 'test-results', 'e2e-testbed-results.jsonl');
-
-/** scenarios.tsv as objects (header line names the columns). */
-function scenarios() {
-  const lines = fs.readFileSync(TABLE, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-  const header = lines[0].split('\t');
-  return lines.slice(1).map((l) => {
-    const cells = l.split('\t');
-    const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
-    row.codes = row.codes.split(',').filter(Boolean);
-    return row;
-  });
-}
 
 /** The observation the app must be given as "seen last time", or null. */
 function previousOf(row) {
@@ -94,7 +82,8 @@ const sameSet = (a, b) => a.length === b.length && [...a].sort().join() === [...
 
 /**
  * The observations with what legitimately differs between runtimes taken
- * out: timings (a probe's moment and duration too), and the words a
+ * out: timings (a probe's moment and duration too), the order of TXT
+ * records within their RRset, and the words a
  * transport uses for a failure (a browser's fetch and reqwest describe a
  * refused connection differently); the status and error class stay.
  */
@@ -102,6 +91,11 @@ function comparable(obs) {
   const o = structuredClone(obs);
   for (const k of ['sts_txt', 'tlsrpt_txt', 'mx', 'policy_host']) {
     if (o[k]) delete o[k].detail;
+  }
+  // A resolver may return an RRset in any order (RFC 2181 §5): two TXT
+  // records can come in one order to the page and the other to the CLI.
+  for (const k of ['sts_txt', 'tlsrpt_txt']) {
+    if (Array.isArray(o[k]?.records)) o[k].records.sort();
   }
   for (const k of ['policy', 'policy_browser']) {
     if (!o[k]) continue;
@@ -128,7 +122,7 @@ test.describe('checker against the test bed', () => {
     await useSettings(page, { proxy: '', resolvers: [DOH] });
   });
 
-  for (const row of BED ? scenarios() : []) {
+  for (const row of BED ? scenarioTable(TABLE) : []) {
     test(`${row.scenario}: ${row.verdict}${row.codes.length ? ' with ' + row.codes.join(', ') : ''}`, async ({ page }) => {
       test.skip(DELAYED, 'scenarios run without delays');
       const previous = previousOf(row);

@@ -11,7 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { root, shots } from './helpers.mjs';
+import { root, scenarios, shots } from './helpers.mjs';
 
 const BED = process.env.MTASTS_TESTBED === '1';
 const DOH = process.env.MTASTS_TESTBED_DOH || 'https://doh.mtasts.test/dns-query';
@@ -175,6 +175,28 @@ test.describe('embeddable widgets', () => {
       { domain: 'mx-tls-ok.mtasts.test', rows: ['mx1.mx-tls-ok.mtasts.test valid'] },
     ]);
   });
+
+  // Every MX TLS scenario of the bed through the widget: the verdict and the
+  // finding codes the scenario table expects (the checker page's spec holds
+  // the same rows against `mtasts check --json`).
+  for (const row of BED ? scenarios().filter((r) => r.scenario.startsWith('mx-tls-')) : []) {
+    test(`MX TLS in the widget, ${row.scenario}: ${row.verdict}${row.codes.length ? ' with ' + row.codes.join(', ') : ''}`, async ({ page }) => {
+      await page.goto(MTASTS + 'embed-demo.html');
+      const check = page.locator('#checker');
+      await check.evaluate((el, doh) => el.setAttribute('resolver', doh), DOH);
+      await check.getByLabel("Check a domain's MTA-STS").fill(row.domain);
+      await check.getByRole('button', { name: 'Check', exact: true }).click();
+      // mx-tls-slow-greeting holds the SMTP greeting back 15 s.
+      const verdict = check.locator('.verdict[data-verdict]');
+      await expect(verdict).toHaveAttribute('data-verdict', row.verdict, { timeout: 40_000 });
+      const codes = await check.locator('li.finding[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+      for (const code of row.codes) expect(codes, `finding ${code} shown`).toContain(code);
+      // No MX TLS finding the table does not expect (a healthy MX says nothing).
+      expect(codes.filter((c) => c.startsWith('mx-tls-') && !row.codes.includes(c)), 'unexpected MX TLS findings').toEqual([]);
+      // This proxy can probe: never the "not checked" notice.
+      await expect(check.locator('[data-mx-tls-unchecked]')).toHaveCount(0);
+    });
+  }
 
   test('a page with hostile CSS on another origin: the widgets keep their look and work', async ({ page }) => {
     await page.goto(DOCS + 'hostile.html');
