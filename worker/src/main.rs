@@ -452,8 +452,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             smtp,
             bulk,
         } => {
-            let config = fetch.config()?;
-            let prober = smtp.prober(&config)?;
             if bulk.file.is_none() && (bulk.jsonl || bulk.csv) {
                 return Err(
                     "--jsonl and --csv write the results of --file FILE; for one domain use --json"
@@ -461,14 +459,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             if bulk.file.is_some() {
-                let resolver = resolver_of(resolver, doh, &config, bulk.rate)?;
-                let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+                let (resolver, fetcher, prober) =
+                    checker_of(resolver, doh, &fetch, &smtp, bulk.rate)?;
                 return runtime()?.block_on(bulk::run(&bulk, resolver, fetcher, prober));
             }
             let domain =
                 domain::normalise(domain.as_deref().unwrap_or_default()).map_err(|e| e.message)?;
-            let resolver = resolver_of(resolver, doh, &config, 0)?;
-            let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+            let (resolver, fetcher, prober) = checker_of(resolver, doh, &fetch, &smtp, 0)?;
             let previous = match (previous_id, previous_body) {
                 (Some(id), Some(path)) => Some(mtasts::sts::report::Previous {
                     id,
@@ -509,10 +506,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             fetch,
             smtp,
         } => {
-            let config = fetch.config()?;
-            let prober = smtp.prober(&config)?;
-            let resolver = resolver_of(resolver, doh, &config, 0)?;
-            let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+            let (resolver, fetcher, prober) = checker_of(resolver, doh, &fetch, &smtp, 0)?;
             match runtime()?.block_on(watch::run(&args, resolver, fetcher, prober)) {
                 Ok(code) => Ok(code),
                 Err(watch::Stop::Usage(m)) => Err(m),
@@ -558,10 +552,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let checked = match reports::domain_to_check(&args) {
                 Some(d) => {
                     let domain = domain::normalise(d).map_err(|e| e.message)?;
-                    let config = fetch.config()?;
-                    let prober = smtp.prober(&config)?;
-                    let resolver = resolver_of(resolver, doh, &config, 0)?;
-                    let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+                    let (resolver, fetcher, prober) = checker_of(resolver, doh, &fetch, &smtp, 0)?;
                     Some(runtime()?.block_on(check::check_with(
                         &domain,
                         &resolver,
@@ -608,6 +599,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What a check runs with (check, check --file, watch, reports --check):
+/// the resolver, the policy fetcher on that resolver, and the MX prober
+/// unless `--no-smtp`.
+fn checker_of(
+    server: Option<String>,
+    doh: Option<String>,
+    fetch: &FetchArgs,
+    smtp: &SmtpArgs,
+    max_qps: u32,
+) -> Result<(resolve::Resolver, fetch::Fetcher, Option<smtp::Prober>), String> {
+    let config = fetch.config()?;
+    let prober = smtp.prober(&config)?;
+    let resolver = resolver_of(server, doh, &config, max_qps)?;
+    let fetcher = fetch::Fetcher::new(config, resolver.clone())?;
+    Ok((resolver, fetcher, prober))
 }
 
 /// The one resolver of a check or of the proxy: plain DNS to `server`, DoH

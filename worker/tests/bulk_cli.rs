@@ -2,20 +2,9 @@
 //! network is needed: the list's lines that are not domains, usage errors,
 //! and state files that cannot be used.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn mtasts(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mtasts"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::mtasts;
 
 #[test]
 fn a_list_without_domains_writes_a_line_per_bad_name_and_a_summary() {

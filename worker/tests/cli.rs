@@ -1,20 +1,10 @@
 //! The `mtasts` command line as a user runs it: exit codes, human and JSON
 //! output, standard input and files.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn mtasts(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mtasts"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::mtasts;
+use std::process::Output;
 
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap()

@@ -5,6 +5,8 @@
 //! saying so (`cargo test -- --skip testbed_` leaves them out on purpose).
 
 use std::collections::HashMap;
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -55,22 +57,10 @@ fn list() -> String {
 
 fn mtasts(args: &[&str], stdin: &str) -> Output {
     let ca = std::env::var("MTASTS_TESTBED_CA").expect("run inside the test bed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mtasts"))
-        .args(["check", "--allow-private", "--timeout", "3"])
-        .args(["--smtp-timeout", "5", "--extra-ca", &ca])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut all = vec!["check", "--allow-private", "--timeout", "3"];
+    all.extend(["--smtp-timeout", "5", "--extra-ca", &ca]);
+    all.extend(args);
+    common::mtasts(&all, stdin.as_bytes())
 }
 
 #[test]
