@@ -300,7 +300,7 @@ pub(crate) fn walk<'p, 'a>(
     parts: &'p [Part<'a>],
     findings: &mut Findings,
     runs: bool,
-    mut each: impl FnMut(&'p Part<'a>, usize, &mut Findings),
+    each: &mut dyn FnMut(&'p Part<'a>, usize, &mut Findings),
 ) {
     for (i, part) in parts.iter().enumerate() {
         let Part::Repeat { from, times, shift } = *part else {
@@ -320,22 +320,26 @@ pub(crate) fn walk<'p, 'a>(
     }
 }
 
-/// Every field of `parts`, copies included, in record order (a copy with
-/// the positions of the field as split: for its name and value).
-pub fn fields<'p, 'a>(parts: &'p [Part<'a>]) -> impl Iterator<Item = &'p Field<'a>> {
-    parts.iter().enumerate().flat_map(move |(i, part)| {
+/// The fields of `parts` other than `known`, copies included, in record
+/// order, as `(name, value)`: a record's extensions.
+pub fn extensions(parts: &[Part<'_>], known: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
         let (period, times) = match *part {
-            Part::Field(_) => (parts.get(i..=i).unwrap_or_default(), 1),
             Part::Repeat { from, times, .. } => (parts.get(from..i).unwrap_or_default(), times),
-            Part::Issue(_) => (&[][..], 0),
+            _ => (core::slice::from_ref(part), 1),
         };
-        core::iter::repeat_n(period, times)
-            .flatten()
-            .filter_map(|p| match p {
-                Part::Field(f) => Some(f),
-                _ => None,
-            })
-    })
+        for _ in 0..times {
+            for p in period {
+                if let Part::Field(f) = p {
+                    if f.name != known {
+                        out.push((f.name.to_string(), f.value.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// How many copies of the `len` bytes before `from` follow from there
@@ -345,32 +349,7 @@ pub(crate) fn copies(bytes: &[u8], from: usize, len: usize) -> usize {
     let (Some(prev), Some(next)) = (prev, bytes.get(from..)) else {
         return 0;
     };
-    // Byte by byte while the input may differ soon, then in blocks (a
-    // long run is compared at memory speed).
-    const BLOCK: usize = 64;
-    let head = next
-        .iter()
-        .zip(prev)
-        .take(BLOCK)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut same = head;
-    if head == BLOCK {
-        while let (Some(a), Some(b)) = (next.get(same..same + BLOCK), prev.get(same..same + BLOCK))
-        {
-            if a != b {
-                break;
-            }
-            same += BLOCK;
-        }
-        let (a, b) = (next.get(same..), prev.get(same..));
-        same += a
-            .unwrap_or_default()
-            .iter()
-            .zip(b.unwrap_or_default())
-            .take_while(|(a, b)| a == b)
-            .count();
-    }
+    let same = next.iter().zip(prev).take_while(|(a, b)| a == b).count();
     same.checked_div(len).unwrap_or(0)
 }
 
@@ -431,8 +410,8 @@ pub(crate) mod tests {
         let each = split_runs(value, "v=STSv1", &[], false);
         assert!(runs.len() < each.len(), "{runs:?}");
         assert_eq!(expanded(&runs), expanded(&each));
-        let fields: Vec<_> = fields(&runs).map(|f| f.name).collect();
-        assert_eq!(fields, ["id", "a", "a", "a"]);
+        let a = ("a".to_string(), "b".to_string());
+        assert_eq!(extensions(&runs, "id"), [a.clone(), a.clone(), a]);
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<TlsrptRecord>, Vec<Find
     }
     let parts = record::split_runs(value, VERSION, &["rua"], runs);
     let mut rua: Option<Vec<&str>> = None;
-    record::walk(&parts, &mut findings, runs, |part, off, findings| {
+    record::walk(&parts, &mut findings, runs, &mut |part, off, findings| {
         let field = match part {
             Part::Field(field) => field,
             Part::Issue(issue) => {
@@ -167,10 +167,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<TlsrptRecord>, Vec<Find
     let record = match rua {
         Some(rua) if wanted => Some(TlsrptRecord {
             rua: rua.into_iter().map(str::to_string).collect(),
-            extensions: record::fields(&parts)
-                .filter(|f| f.name != "rua")
-                .map(|f| (f.name.to_string(), f.value.to_string()))
-                .collect(),
+            extensions: record::extensions(&parts, "rua"),
         }),
         _ => None,
     };

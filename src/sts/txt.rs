@@ -129,7 +129,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
 
     let parts = record::split_runs(value, VERSION, &[], runs);
     let mut id: Option<&str> = None;
-    record::walk(&parts, &mut findings, runs, |part, off, findings| {
+    record::walk(&parts, &mut findings, runs, &mut |part, off, findings| {
         let field = match part {
             Part::Field(field) => field,
             Part::Issue(issue) => {
@@ -234,10 +234,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
     let record = if wanted {
         id.map(|id| StsRecord {
             id: id.to_string(),
-            extensions: record::fields(&parts)
-                .filter(|f| f.name != "id")
-                .map(|f| (f.name.to_string(), f.value.to_string()))
-                .collect(),
+            extensions: record::extensions(&parts, "id"),
         })
     } else {
         None
