@@ -170,8 +170,9 @@ pub(crate) fn split_runs<'a>(
     let mut at = version.len();
     let mut first = true;
     loop {
-        let rest = bytes.get(at..).unwrap_or_default();
-        let len = rest.iter().position(|&b| b == b';');
+        let rest = record.get(at..).unwrap_or_default();
+        // `find` looks for one byte at memory speed (a long `rua` list).
+        let len = rest.find(';');
         let seg = record
             .get(at..at + len.unwrap_or(rest.len()))
             .unwrap_or_default();
