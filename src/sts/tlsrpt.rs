@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::finding::{Code, Finding, Position};
 use super::fold::Findings;
-use super::record::{self, Opening};
+use super::record::{self, Opening, Part};
 
 /// The version literal, case-sensitive.
 pub const VERSION: &str = "v=TLSRPTv1";
@@ -28,16 +28,18 @@ pub struct TlsrptRecord {
 
 /// Lints one record value.
 pub fn check(value: &str) -> (Option<TlsrptRecord>, Vec<Finding>) {
-    read(value, true)
+    read(value, true, true)
 }
 
 /// The findings of [`check`] alone: a long record's fields are not copied.
 pub(crate) fn findings(value: &str) -> Vec<Finding> {
-    read(value, false).1
+    read(value, false, true).1
 }
 
-/// `owned`: whether to return the record (a copy of its fields) when valid.
-fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
+/// `owned`: whether to return the record (a copy of its fields) when valid;
+/// `runs`: whether runs of repeated fields and destinations may be counted
+/// at once (the tests compare with reading each).
+fn read(value: &str, owned: bool, runs: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
     let mut findings = Findings::new();
     let example = "v=TLSRPTv1; rua=mailto:tls-reports@example.com";
     if let Some(i) = value.bytes().position(|b| b >= 0x80) {
@@ -94,35 +96,36 @@ fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
         ),
         Opening::Exact | Opening::VersionOnly => {}
     }
-    let (fields, issues) = record::split(value, VERSION, &["rua"]);
-    for issue in issues {
-        findings.add(
-            Code::TlsrptSyntax,
-            Some(Position::new(1, issue.at + 1)),
-            || {
-                Finding::new(
-                    Code::TlsrptSyntax,
-                    format!("Column {}: {}.", issue.at + 1, issue.what),
-                    "Write the record as `v=TLSRPTv1; rua=mailto:you@example.com`.",
-                )
-                .at(1, issue.at + 1)
-            },
-        );
-    }
+    let parts = record::split_runs(value, VERSION, &["rua"], runs);
     let mut rua: Option<Vec<&str>> = None;
-    let mut extensions = Vec::new();
-    for field in &fields {
+    record::walk(&parts, &mut findings, runs, &mut |part, off, findings| {
+        let field = match part {
+            Part::Field(field) => field,
+            Part::Issue(issue) => {
+                let at = issue.at + off;
+                return findings.add(Code::TlsrptSyntax, Some(Position::new(1, at + 1)), || {
+                    Finding::new(
+                        Code::TlsrptSyntax,
+                        format!("Column {}: {}.", at + 1, issue.what),
+                        "Write the record as `v=TLSRPTv1; rua=mailto:you@example.com`.",
+                    )
+                    .at(1, at + 1)
+                });
+            }
+            Part::Repeat { .. } => return,
+        };
+        let (name_at, value_at) = (field.name_at + off, field.value_at + off);
         match field.name {
-            "rua" if rua.is_some() => findings.add(Code::TlsrptDuplicateField, Some(Position::new(1, field.name_at + 1)), || {
+            "rua" if rua.is_some() => findings.add(Code::TlsrptDuplicateField, Some(Position::new(1, name_at + 1)), || {
                 Finding::new(
                     Code::TlsrptDuplicateField,
-                    format!("A second `rua` at column {}; list every destination in one rua, separated by commas.", field.name_at + 1),
+                    format!("A second `rua` at column {}; list every destination in one rua, separated by commas.", name_at + 1),
                     "Merge the rua fields into one: `rua=mailto:a@example.com,https://reports.example.com/v1`.",
                 )
-                .at(1, field.name_at + 1)
-}),
+                .at(1, name_at + 1)
+            }),
             "rua" => {
-                let uris = destinations(field.value, field.value_at, &mut findings, true);
+                let uris = destinations(field.value, value_at, findings, runs);
                 let supported = uris
                     .iter()
                     .filter(|u| has_scheme(u, "mailto:") || has_scheme(u, "https:"))
@@ -134,24 +137,21 @@ fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
                             format!("{supported} report destinations; reporters may send to any or all of them.", ),
                             "Put the destination you read first.",
                         )
-                        .at(1, field.value_at + 1),
+                        .at(1, value_at + 1),
                     );
                 }
                 rua = Some(uris);
             }
-            name => {
-                extensions.push((name, field.value));
-                findings.add(Code::TlsrptExtension, Some(Position::new(1, field.name_at + 1)), || {
-                    Finding::new(
-                        Code::TlsrptExtension,
-                        format!("`{name}={}` is an extension field; reporters ignore it.", field.value),
-                        "Nothing to do unless it is a typo for `rua`.",
-                    )
-                    .at(1, field.name_at + 1)
-});
-            }
+            name => findings.add(Code::TlsrptExtension, Some(Position::new(1, name_at + 1)), || {
+                Finding::new(
+                    Code::TlsrptExtension,
+                    format!("`{name}={}` is an extension field; reporters ignore it.", field.value),
+                    "Nothing to do unless it is a typo for `rua`.",
+                )
+                .at(1, name_at + 1)
+            }),
         }
-    }
+    });
     if rua.is_none() {
         findings.push(
             Finding::new(
@@ -167,10 +167,7 @@ fn read(value: &str, owned: bool) -> (Option<TlsrptRecord>, Vec<Finding>) {
     let record = match rua {
         Some(rua) if wanted => Some(TlsrptRecord {
             rua: rua.into_iter().map(str::to_string).collect(),
-            extensions: extensions
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            extensions: record::extensions(&parts, "rua"),
         }),
         _ => None,
     };
@@ -437,5 +434,33 @@ mod run_tests {
             let value = list.join(",");
             prop_assert_eq!(checked(&value, true), checked(&value, false));
         }
+
+        /// Records made of runs of a few repeated fields (the shape of
+        /// hostile records) give the same record and findings counted at
+        /// once as read field by field.
+        #[test]
+        fn runs_of_repeated_fields_read_as_each(
+            parts in prop::collection::vec(
+                (prop::collection::vec(0..FIELDS.len(), 1..4), 1usize..40),
+                1..6,
+            ),
+            tail in 0..3usize,
+        ) {
+            let value = record::tests::record(VERSION, &FIELDS, &parts, tail);
+            prop_assert_eq!(read(&value, true, true), read(&value, true, false));
+        }
     }
+
+    const FIELDS: [&str; 10] = [
+        "rua=mailto:a@example.com",
+        "rua=x,x",
+        "a=b",
+        " ",
+        "",
+        "b=c d",
+        "x",
+        "=y",
+        "RUA=mailto:b@example.com",
+        "v=TLSRPTv1",
+    ];
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::finding::{Code, Finding, Position};
 use super::fold::Findings;
-use super::record::{self, Opening};
+use super::record::{self, Opening, Part};
 
 /// The version literal, case-sensitive (RFC 7405 `%s`).
 pub const VERSION: &str = "v=STSv1";
@@ -66,16 +66,18 @@ pub fn parse(value: &str) -> Result<StsRecord, ParseError> {
 
 /// Lints one record value: the record if it is valid, and every finding.
 pub fn check(value: &str) -> (Option<StsRecord>, Vec<Finding>) {
-    read(value, true)
+    read(value, true, true)
 }
 
 /// The findings of [`check`] alone: a long record's fields are not copied.
 pub(crate) fn findings(value: &str) -> Vec<Finding> {
-    read(value, false).1
+    read(value, false, true).1
 }
 
-/// `owned`: whether to return the record (a copy of its fields) when valid.
-fn read(value: &str, owned: bool) -> (Option<StsRecord>, Vec<Finding>) {
+/// `owned`: whether to return the record (a copy of its fields) when valid;
+/// `runs`: whether a run of repeated fields may be counted at once (the
+/// tests compare with reading each).
+fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding>) {
     let mut findings = Findings::new();
     // One corrected record for every finding that offers it: computing it
     // per finding would scan a long record once per problem in it.
@@ -125,77 +127,81 @@ fn read(value: &str, owned: bool) -> (Option<StsRecord>, Vec<Finding>) {
         Opening::Exact | Opening::VersionOnly => {}
     }
 
-    let (fields, issues) = record::split(value, VERSION, &[]);
-    for issue in &issues {
-        findings.add(Code::TxtSyntax, Some(Position::new(1, issue.at + 1)), || {
+    let parts = record::split_runs(value, VERSION, &[], runs);
+    let mut id: Option<&str> = None;
+    record::walk(&parts, &mut findings, runs, &mut |part, off, findings| {
+        let field = match part {
+            Part::Field(field) => field,
+            Part::Issue(issue) => {
+                let at = issue.at + off;
+                return findings.add(Code::TxtSyntax, Some(Position::new(1, at + 1)), || {
             Finding::new(
                 Code::TxtSyntax,
-                format!("Column {}: {}.", issue.at + 1, issue.what),
+                format!("Column {}: {}.", at + 1, issue.what),
                 "Write the record as `v=STSv1; id=<1-32 letters and digits>`, fields separated by `;`.",
             )
-            .at(1, issue.at + 1)
+            .at(1, at + 1)
             .corrected(suggested.clone())
 });
-    }
-
-    let mut id: Option<&str> = None;
-    let mut extensions = Vec::new();
-    for field in &fields {
+            }
+            Part::Repeat { .. } => return,
+        };
+        let (name_at, value_at) = (field.name_at + off, field.value_at + off);
         if field.name == "id" {
             match id_problem(field.value) {
                 None if id.is_none() => id = Some(field.value),
-                None => findings.add(Code::TxtDuplicateField, Some(Position::new(1, field.name_at + 1)), || {
+                None => findings.add(Code::TxtDuplicateField, Some(Position::new(1, name_at + 1)), || {
                     Finding::new(
                         Code::TxtDuplicateField,
                         format!(
                             "A second `id` (`{}`) at column {}; senders use the first, `{}`.",
                             field.value,
-                            field.name_at + 1,
+                            name_at + 1,
                             id.unwrap_or_default()
                         ),
                         "Keep one id field.",
                     )
-                    .at(1, field.name_at + 1)
+                    .at(1, name_at + 1)
                     .corrected(suggested.clone())
 }),
-                Some(why) => findings.add(Code::TxtIdInvalid, Some(Position::new(1, field.value_at + 1)), || {
+                Some(why) => findings.add(Code::TxtIdInvalid, Some(Position::new(1, value_at + 1)), || {
                     Finding::new(
                         Code::TxtIdInvalid,
                         format!("The id `{}` {why}; an id is 1 to 32 letters and digits.", field.value),
                         "Use a timestamp such as 20240101120000 or a short hash; no dashes, dots, colons or spaces.",
                     )
-                    .at(1, field.value_at + 1)
+                    .at(1, value_at + 1)
                     .corrected(suggested.clone())
 }),
             }
         } else {
             if field.name.eq_ignore_ascii_case("id") {
-                findings.add(Code::TxtIdMissing, Some(Position::new(1, field.name_at + 1)), || {
+                findings.add(Code::TxtIdMissing, Some(Position::new(1, name_at + 1)), || {
                     Finding::new(
                         Code::TxtIdMissing,
                         format!("`{}=` is not `id=`: field names are case-sensitive, so senders read it as an unknown field.", field.name),
                         "Write the field name in lower case: `id=`.",
                     )
-                    .at(1, field.name_at + 1)
+                    .at(1, name_at + 1)
                     .corrected(suggested.clone())
 });
             } else if field.name == "v" {
                 findings.add(
                     Code::TxtDuplicateField,
-                    Some(Position::new(1, field.name_at + 1)),
+                    Some(Position::new(1, name_at + 1)),
                     || {
                         Finding::new(
                             Code::TxtDuplicateField,
-                            format!("A second `v` field at column {}.", field.name_at + 1),
+                            format!("A second `v` field at column {}.", name_at + 1),
                             "The record has one `v=STSv1`, at the start.",
                         )
-                        .at(1, field.name_at + 1)
+                        .at(1, name_at + 1)
                     },
                 );
             } else {
                 findings.add(
                     Code::TxtExtension,
-                    Some(Position::new(1, field.name_at + 1)),
+                    Some(Position::new(1, name_at + 1)),
                     || {
                         Finding::new(
                             Code::TxtExtension,
@@ -205,13 +211,12 @@ fn read(value: &str, owned: bool) -> (Option<StsRecord>, Vec<Finding>) {
                             ),
                             "Nothing to do unless it is a typo for `id`.",
                         )
-                        .at(1, field.name_at + 1)
+                        .at(1, name_at + 1)
                     },
                 );
             }
-            extensions.push((field.name, field.value));
         }
-    }
+    });
     if id.is_none() && findings.count(Code::TxtIdInvalid) + findings.count(Code::TxtIdMissing) == 0
     {
         findings.push(
@@ -229,10 +234,7 @@ fn read(value: &str, owned: bool) -> (Option<StsRecord>, Vec<Finding>) {
     let record = if wanted {
         id.map(|id| StsRecord {
             id: id.to_string(),
-            extensions: extensions
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            extensions: record::extensions(&parts, "id"),
         })
     } else {
         None
@@ -355,4 +357,32 @@ pub fn select(records: &[String]) -> Selection {
         ),
     }
     sel
+}
+
+#[cfg(test)]
+mod run_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FIELDS: [&str; 10] = [
+        "id=1", "id=a-b", "a=b", " ", "", "ID=x", "v=STSv1", "x", "=y", "a=b c",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Records made of runs of a few repeated fields (the shape of
+        /// hostile records) give the same record and findings counted at
+        /// once as read field by field.
+        #[test]
+        fn runs_of_repeated_fields_read_as_each(
+            parts in prop::collection::vec(
+                (prop::collection::vec(0..FIELDS.len(), 1..4), 1usize..40),
+                1..6,
+            ),
+            tail in 0..3usize,
+        ) {
+            let value = record::tests::record(VERSION, &FIELDS, &parts, tail);
+            prop_assert_eq!(read(&value, true, true), read(&value, true, false));
+        }
+    }
 }
