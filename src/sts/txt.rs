@@ -135,14 +135,14 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
             Part::Issue(issue) => {
                 let at = issue.at + off;
                 return findings.add(Code::TxtSyntax, Some(Position::new(1, at + 1)), || {
-            Finding::new(
-                Code::TxtSyntax,
-                format!("Column {}: {}.", at + 1, issue.what),
-                "Write the record as `v=STSv1; id=<1-32 letters and digits>`, fields separated by `;`.",
-            )
-            .at(1, at + 1)
-            .corrected(suggested.clone())
-});
+                    Finding::new(
+                        Code::TxtSyntax,
+                        format!("Column {}: {}.", at + 1, issue.what),
+                        "Write the record as `v=STSv1; id=<1-32 letters and digits>`, fields separated by `;`.",
+                    )
+                    .at(1, at + 1)
+                    .corrected(suggested.clone())
+                });
             }
             Part::Repeat { .. } => return,
         };
@@ -163,7 +163,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
                     )
                     .at(1, name_at + 1)
                     .corrected(suggested.clone())
-}),
+                }),
                 Some(why) => findings.add(Code::TxtIdInvalid, Some(Position::new(1, value_at + 1)), || {
                     Finding::new(
                         Code::TxtIdInvalid,
@@ -172,7 +172,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
                     )
                     .at(1, value_at + 1)
                     .corrected(suggested.clone())
-}),
+                }),
             }
         } else {
             if field.name.eq_ignore_ascii_case("id") {
@@ -184,7 +184,7 @@ fn read(value: &str, owned: bool, runs: bool) -> (Option<StsRecord>, Vec<Finding
                     )
                     .at(1, name_at + 1)
                     .corrected(suggested.clone())
-});
+                });
             } else if field.name == "v" {
                 findings.add(
                     Code::TxtDuplicateField,
